@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "hot-server",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hot-server", targets: ["hot-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // ExternalLoading (the default trait) costs 5 minutes and 8 GiB of build; the generator needs none of it.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // The generator: spec/openapi.yaml in, Swift source out (parse → translate → render).
+        .executableTarget(
+            name: "HotCodegen",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+            ]
+        ),
+        .plugin(
+            name: "CodegenPlugin",
+            capability: .buildTool(),
+            dependencies: ["HotCodegen"]
+        ),
+        // Hand-written support that generated code builds on: JSON values, the envelope, errors, validation primitives.
+        .target(
+            name: "HotRuntime",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Everything in here but Namespace.swift is written by CodegenPlugin at build time.
+        .target(
+            name: "Generated",
+            dependencies: [
+                "HotRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            plugins: ["CodegenPlugin"]
+        ),
+        .target(
+            name: "HotImpl",
+            dependencies: [
+                "Generated",
+                "HotRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "hot-server",
+            dependencies: [
+                "HotImpl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "HotCodegenTests",
+            dependencies: ["HotCodegen"]
+        ),
+        .testTarget(
+            name: "Conformance",
+            dependencies: [
+                "HotImpl",
+                "Generated",
+                "HotRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

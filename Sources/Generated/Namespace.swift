@@ -1,0 +1,2 @@
+/// The namespace the plugin generates into; see Plugins/CodegenPlugin.
+public enum Generated {}

@@ -1,0 +1,39 @@
+/// Operations.swift: the operation table — method, path, credential types and permission of every
+/// operation, as the spec's vendor extensions declare them.
+enum OperationsRenderer {
+    static func render(_ api: APIDescription) -> String {
+        var w = SwiftWriter()
+        w.line(SwiftWriter.header)
+        w.line("import HotRuntime")
+        for operation in api.operations {
+            w.line()
+            w.block("extension \(operation.typeName)") { w in
+                let credentials = operation.credentials.map { ".\(Naming.lowerCamel($0))" }.joined(separator: ", ")
+                let permission = operation.permission.map {
+                    "PermissionRequirement(resource: \(Literal.string($0.resource)), action: \(Literal.string($0.action)), mode: .\($0.mode))"
+                } ?? "nil"
+                w.line("public static let descriptor = OperationDescriptor(")
+                w.line("    operationId: \(Literal.string(operation.operationId)),")
+                w.line("    method: .\(operation.method.lowercased()),")
+                w.line("    path: \(Literal.string(operation.path)),")
+                w.line("    credentials: [\(credentials)],")
+                w.line("    permission: \(permission)")
+                w.line(")")
+                if !operation.sseEvents.isEmpty {
+                    w.doc("The SSE event types this operation streams.")
+                    w.line("public static let eventTypes: [String] = [\(operation.sseEvents.map { Literal.string($0.event) }.joined(separator: ", "))]")
+                }
+            }
+        }
+        w.line()
+        w.block("public enum OperationTable") { w in
+            w.doc("Every operation of the spec, in spec order.")
+            w.line("public static let all: [OperationDescriptor] = [")
+            for operation in api.operations {
+                w.line("    \(operation.typeName).descriptor,")
+            }
+            w.line("]")
+        }
+        return w.text
+    }
+}

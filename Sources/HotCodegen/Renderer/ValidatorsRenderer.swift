@@ -1,0 +1,100 @@
+/// Validators.swift: a `SchemaRule` per component schema, request body and response, built from
+/// the schema keywords; `Schemas.validator` checks values against them.
+enum ValidatorsRenderer {
+    static func render(_ api: APIDescription) -> String {
+        var w = SwiftWriter()
+        w.line(SwiftWriter.header)
+        w.line("import HotRuntime")
+        w.line()
+        w.block("public enum Schemas") { w in
+            for (name, rule) in api.schemaRules {
+                w.doc("`#/components/schemas/\(name)`")
+                w.line("public static let \(Naming.escaped(Naming.lowerCamel(name))): SchemaRule = \(expression(rule))")
+            }
+            w.line()
+            w.doc("Component name → rule: what `$ref` rules resolve through.")
+            if api.schemaRules.isEmpty {
+                w.line("public static let registry: [String: SchemaRule] = [:]")
+            } else {
+                w.line("public static let registry: [String: SchemaRule] = [")
+                for (name, _) in api.schemaRules {
+                    w.line("    \(Literal.string(name)): \(Naming.escaped(Naming.lowerCamel(name))),")
+                }
+                w.line("]")
+            }
+            w.line()
+            w.line("public static let validator = SchemaValidator(registry: registry)")
+        }
+        w.line()
+        w.doc("Request and response body rules, per operation.")
+        w.block("public enum OperationSchemas") { w in
+            for operation in api.operations {
+                if case .json(_, let rule, _)? = operation.body {
+                    w.line("public static let \(operation.operationId)Body: SchemaRule = \(expression(rule))")
+                }
+            }
+            w.line()
+            w.doc("The schema of an operation's response body for a status, if it has a JSON body.")
+            w.block("public static func response(operationId: String, status: Int) -> SchemaRule?") { w in
+                w.block("switch (operationId, status)") { w in
+                    for operation in api.operations {
+                        for response in operation.responses {
+                            if let rule = response.rule {
+                                w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return \(expression(rule))")
+                            }
+                        }
+                    }
+                    w.line("default: return nil")
+                }
+            }
+        }
+        return w.text
+    }
+
+    static func expression(_ rule: RuleDecl) -> String {
+        switch rule {
+        case .any: return ".any"
+        case .null: return ".null"
+        case .boolean: return ".boolean"
+        case .integer(let minimum, let maximum):
+            return ".integer(minimum: \(Literal.optional(minimum)), maximum: \(Literal.optional(maximum)))"
+        case .number(let minimum, let maximum):
+            return ".number(minimum: \(Literal.optional(minimum)), maximum: \(Literal.optional(maximum)))"
+        case .string(let string):
+            return ".string(\(stringRule(string)))"
+        case .array(let items, let minItems, let maxItems):
+            return ".array(items: \(expression(items)), minItems: \(Literal.optional(minItems)), maxItems: \(Literal.optional(maxItems)))"
+        case .object(let properties, let required, let additional):
+            let props = properties.map { "(\(Literal.string($0.name)), \(expression($0.rule)))" }.joined(separator: ", ")
+            let requiredList = required.map(Literal.string).joined(separator: ", ")
+            let additionalExpression: String
+            switch additional {
+            case .allowed: additionalExpression = ".allowed"
+            case .forbidden: additionalExpression = ".forbidden"
+            case .schema(let value): additionalExpression = ".schema(\(expression(value)))"
+            }
+            return ".object(ObjectRule(properties: [\(props)], required: [\(requiredList)], additional: \(additionalExpression)))"
+        case .ref(let name):
+            return ".ref(\(Literal.string(name)))"
+        case .nullable(let inner):
+            return ".nullable(\(expression(inner)))"
+        }
+    }
+
+    static func stringRule(_ rule: StringRuleDecl) -> String {
+        var arguments: [String] = []
+        switch rule.format {
+        case "uuid": arguments.append("format: .uuid")
+        case "date-time": arguments.append("format: .dateTime")
+        case "binary": arguments.append("format: .binary")
+        default: break
+        }
+        if let allowed = rule.allowedValues {
+            arguments.append("allowedValues: [\(allowed.map(Literal.string).joined(separator: ", "))]")
+        }
+        if let minLength = rule.minLength { arguments.append("minLength: \(minLength)") }
+        if let maxLength = rule.maxLength { arguments.append("maxLength: \(maxLength)") }
+        if let pattern = rule.pattern { arguments.append("pattern: \(Literal.string(pattern))") }
+        return "StringRule(\(arguments.joined(separator: ", ")))"
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import OpenAPIKit
+
+extension Translator {
+    mutating func translate(
+        _ operation: OpenAPI.Operation, method: String, path: String, pathParameters: OpenAPI.Parameter.Array
+    ) throws -> (OperationDecl, [ExampleDecl]) {
+        guard let operationId = operation.operationId else {
+            throw Unsupported(description: "\(method) \(path) has no operationId")
+        }
+        let typeName = Naming.upperCamel(operationId)
+
+        var parameters: [ParameterDecl] = []
+        var parameterExamples: [String: String] = [:]
+        for either in pathParameters + operation.parameters {
+            let parameter = try components.lookup(either)
+            let (decl, example) = try parameterDecl(parameter, operationId: operationId)
+            parameters.removeAll { $0.name == decl.name }
+            parameters.append(decl)
+            if let example { parameterExamples[decl.name] = example }
+        }
+
+        var body: BodyDecl?
+        var requestExamples: [String: (contentType: String, text: String)] = [:]
+        if let requestEither = operation.requestBody {
+            let request = try components.lookup(requestEither)
+            for (contentType, contentEither) in request.content {
+                let content = try components.lookup(contentEither)
+                let type = contentType.typeAndSubtype
+                guard let schema = content.schema else { continue }
+                if type == "application/json" {
+                    let swift = try swiftType(schema, hint: typeName + "Body")
+                    body = .json(type: swift, rule: try rule(for: schema), required: request.required)
+                } else if type == "multipart/form-data" {
+                    body = .multipart(fields: try multipartFields(schema), required: request.required)
+                } else {
+                    throw Unsupported(description: "\(operationId): request content \(type) is not supported")
+                }
+                for (name, text) in try exampleTexts(content, json: type == "application/json") {
+                    requestExamples[name] = (type, text)
+                }
+            }
+        }
+
+        var responses: [ResponseDecl] = []
+        var examples: [ExampleDecl] = []
+        for (statusCode, responseEither) in operation.responses {
+            guard case .status(let status) = statusCode.value else {
+                throw Unsupported(description: "\(operationId): only explicit status codes are supported")
+            }
+            let response = try components.lookup(responseEither)
+            let (decl, contentType, content) = try responseDecl(response, status: status, typeName: typeName)
+            responses.append(decl)
+            guard let content, let contentType else { continue }
+            for (name, text) in try exampleTexts(content, json: contentType == "application/json") {
+                let request = requestExamples[name]
+                examples.append(ExampleDecl(
+                    operationId: operationId, name: name, summary: nil, parameters: parameterExamples,
+                    requestContentType: request?.contentType, requestBody: request?.text,
+                    status: status, responseContentType: contentType, responseBody: text
+                ))
+            }
+        }
+        // Responses without a body (204) still pair with request examples of the same name, or stand alone.
+        for response in responses where response.payload == .empty {
+            let names = requestExamples.isEmpty ? [operationId] : requestExamples.keys.sorted()
+            for name in names where !examples.contains(where: { $0.name == name }) {
+                let request = requestExamples[name]
+                examples.append(ExampleDecl(
+                    operationId: operationId, name: name, summary: nil, parameters: parameterExamples,
+                    requestContentType: request?.contentType, requestBody: request?.text,
+                    status: response.status, responseContentType: nil, responseBody: nil
+                ))
+            }
+        }
+
+        let extensions = operation.vendorExtensions
+        let credentials = (extensions["x-hot-credentials"]?.value as? [Any])?.compactMap { $0 as? String } ?? []
+        var permission: PermissionDecl?
+        if let raw = extensions["x-hot-permission"]?.value as? [String: Any] {
+            guard let resource = raw["resource"] as? String, let action = raw["action"] as? String else {
+                throw Unsupported(description: "\(operationId): x-hot-permission needs resource and action")
+            }
+            permission = PermissionDecl(resource: resource, action: action, mode: raw["mode"] as? String ?? "check")
+        }
+        let sseEvents = ((extensions["x-hot-sse-events"]?.value as? [Any]) ?? []).compactMap { entry -> SSEEventDecl? in
+            guard let map = entry as? [String: Any], let event = map["event"] as? String else { return nil }
+            return SSEEventDecl(event: event, schema: map["schema"] as? String, doc: map["description"] as? String)
+        }
+
+        let decl = OperationDecl(
+            operationId: operationId, typeName: typeName, method: method.uppercased(), path: path,
+            summary: operation.summary, doc: operation.description, parameters: parameters, body: body,
+            responses: responses, credentials: credentials, permission: permission, sseEvents: sseEvents
+        )
+        return (decl, examples)
+    }
+
+    private mutating func parameterDecl(_ parameter: OpenAPI.Parameter, operationId: String) throws -> (ParameterDecl, String?) {
+        let location: ParameterLocation
+        switch parameter.location {
+        case .path: location = .path
+        case .query: location = .query
+        case .header: location = .header
+        default: throw Unsupported(description: "\(operationId): parameter \(parameter.name) in \(parameter.location) is not supported")
+        }
+        guard let schemaContext = parameter.schemaOrContent.a else {
+            throw Unsupported(description: "\(operationId): parameter \(parameter.name) must use a schema")
+        }
+        let schema = try components.lookup(schemaContext.schema)
+        let type = try swiftType(schema, hint: Naming.upperCamel(operationId) + Naming.upperCamel(parameter.name)).unwrapped
+        var stringRule: StringRuleDecl?
+        var minimum: Int?
+        var maximum: Int?
+        switch try rule(for: try resolved(schema)) {
+        case .string(let rule): stringRule = rule
+        case .integer(let min, let max): (minimum, maximum) = (min, max)
+        default: break
+        }
+        let example = schemaContext.example.map { describe($0.value) } ?? schema.examples.first.map { describe($0.value) }
+        return (ParameterDecl(
+            name: parameter.name, swiftName: Naming.lowerCamel(parameter.name), location: location, type: type,
+            required: parameter.required, stringRule: stringRule, minimum: minimum, maximum: maximum,
+            doc: parameter.description
+        ), example)
+    }
+
+    private func multipartFields(_ schema: JSONSchema) throws -> [MultipartFieldDecl] {
+        guard case .object(_, let object) = try resolved(schema).value else {
+            throw Unsupported(description: "multipart bodies must be objects")
+        }
+        return try object.properties.map { name, property in
+            let kind: MultipartFieldDecl.Kind
+            switch property.value {
+            case .string(let core, let string) where core.formatString == "binary" || string.contentMediaType != nil:
+                kind = .file
+            case .string(let core, _) where core.formatString == "uuid":
+                kind = .uuid
+            default:
+                guard case .string(let rule) = try rule(for: property) else {
+                    throw Unsupported(description: "multipart field \(name) must be a string or a file")
+                }
+                kind = .string(rule)
+            }
+            return MultipartFieldDecl(
+                name: name, swiftName: Naming.lowerCamel(name), kind: kind,
+                required: object.requiredProperties.contains(name), doc: property.description
+            )
+        }
+    }
+
+    private mutating func responseDecl(
+        _ response: OpenAPI.Response, status: Int, typeName: String
+    ) throws -> (ResponseDecl, String?, OpenAPI.Content?) {
+        let headers = (response.headers ?? [:]).map { name, _ in
+            ResponseHeaderDecl(name: name, swiftName: Naming.lowerCamel(name), doc: nil)
+        }
+        var decl = ResponseDecl(
+            status: status, caseName: Naming.responseCaseName(status: status), payload: .empty,
+            headers: headers, doc: response.description, rule: nil
+        )
+        guard let (contentType, contentEither) = response.content.first else {
+            decl.payload = status >= 400 ? .error : .empty
+            return (decl, nil, nil)
+        }
+        let content = try components.lookup(contentEither)
+        let type = contentType.typeAndSubtype
+        if status >= 400 {
+            decl.payload = .error
+            decl.rule = try content.schema.map(rule(for:))
+        } else if type == "text/event-stream" {
+            decl.payload = .eventStream
+        } else if type == "application/json" {
+            guard let schema = content.schema else { throw Unsupported(description: "\(typeName): JSON response without schema") }
+            decl.rule = try rule(for: schema)
+            decl.payload = try jsonPayload(schema, hint: typeName + Naming.upperCamel(decl.caseName))
+        } else {
+            decl.payload = .binary(contentType: type)
+        }
+        return (decl, type, content)
+    }
+
+    /// Recognises the envelopes by shape: `{data, meta}` and `{data: [...], pagination, meta}`.
+    private mutating func jsonPayload(_ schema: JSONSchema, hint: String) throws -> ResponsePayload {
+        guard case .object(_, let object) = try resolved(schema).value,
+              let data = object.properties["data"], object.properties["meta"] != nil
+        else {
+            return .bare(try swiftType(schema, hint: hint))
+        }
+        if object.properties["pagination"] != nil {
+            guard case .array(_, let array) = try resolved(data).value, let items = array.items else {
+                throw Unsupported(description: "\(hint): a list envelope's data must be an array")
+            }
+            return .list(try swiftType(items, hint: hint + "Item"))
+        }
+        return .envelope(try swiftType(data, hint: hint + "Data"))
+    }
+
+    /// Named examples of a content, as text: JSON (sorted keys) for JSON content, the string itself otherwise.
+    private func exampleTexts(_ content: OpenAPI.Content, json: Bool) throws -> [(String, String)] {
+        try (content.examples ?? [:]).compactMap { name, either in
+            let example = try components.lookup(either)
+            guard let value = example.dataOrLegacyValue else { return nil }
+            if !json, let text = value.value as? String { return (name, text) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (name, String(decoding: try encoder.encode(value), as: UTF8.self))
+        }
+    }
+
+    private func describe(_ value: Any) -> String {
+        switch value {
+        case let string as String: string
+        case let bool as Bool: bool ? "true" : "false"
+        default: "\(value)"
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import OpenAPIKit
+
+/// Layer 2: an OpenAPI document → `APIDescription`, the declarations to generate.
+struct Translator {
+    struct Unsupported: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let document: OpenAPI.Document
+    /// Object schemas declared inline (nested in a property or a body) become named types too.
+    private var inlineTypes: [TypeDecl] = []
+
+    init(document: OpenAPI.Document) {
+        self.document = document
+    }
+
+    var components: OpenAPI.Components { document.components }
+
+    mutating func translate() throws -> APIDescription {
+        var types: [TypeDecl] = []
+        var rules: [(name: String, rule: RuleDecl)] = []
+        for (key, schema) in components.schemas {
+            let name = key.rawValue
+            types.append(try typeDecl(name: name, schema: schema))
+            rules.append((name, try rule(for: schema)))
+        }
+        var operations: [OperationDecl] = []
+        var examples: [ExampleDecl] = []
+        for (path, item) in document.paths {
+            guard let pathItem = item.b else { throw Unsupported(description: "path \(path.rawValue): $ref path items are not supported") }
+            for endpoint in pathItem.endpoints {
+                let (operation, operationExamples) = try translate(endpoint.operation, method: endpoint.method.rawValue, path: path.rawValue, pathParameters: pathItem.parameters)
+                operations.append(operation)
+                examples += operationExamples
+            }
+        }
+        return APIDescription(
+            title: document.info.title,
+            version: document.info.version,
+            types: types + inlineTypes,
+            schemaRules: rules,
+            operations: operations,
+            examples: examples
+        )
+    }
+
+    // MARK: Schemas → types
+
+    private mutating func typeDecl(name: String, schema: JSONSchema) throws -> TypeDecl {
+        switch schema.value {
+        case .object(_, let object) where !object.properties.isEmpty:
+            return .structure(try structDecl(name: name, doc: schema.description, object: object))
+        case .string(let core, _) where core.allowedValues != nil:
+            let values = (core.allowedValues ?? []).compactMap { $0.value as? String }
+            return .stringEnum(StringEnumDecl(name: name, doc: schema.description, cases: values.map { (Naming.lowerCamel($0), $0) }))
+        default:
+            return .alias(name: name, type: try swiftType(schema, hint: name), doc: schema.description)
+        }
+    }
+
+    private mutating func structDecl(name: String, doc: String?, object: JSONSchema.ObjectContext) throws -> StructDecl {
+        var properties: [PropertyDecl] = []
+        for (jsonName, propertySchema) in object.properties {
+            let type = try swiftType(propertySchema, hint: name + Naming.upperCamel(jsonName))
+            let required = object.requiredProperties.contains(jsonName)
+            let nullable = type.isOptional || type == .json
+            properties.append(PropertyDecl(
+                jsonName: jsonName,
+                swiftName: Naming.lowerCamel(jsonName),
+                type: required || type.isOptional ? type : .optional(type),
+                encodesNull: required && nullable,
+                doc: propertySchema.description
+            ))
+        }
+        return StructDecl(name: name, doc: doc, properties: properties)
+    }
+
+    /// The Swift type of a schema; `hint` names an inline object's generated struct.
+    mutating func swiftType(_ schema: JSONSchema, hint: String) throws -> SwiftType {
+        let base: SwiftType
+        switch schema.value {
+        case .reference(let reference, _):
+            base = .named(try componentName(reference))
+        case .one(let alternatives, _):
+            let nonNull = alternatives.filter { !$0.isNull }
+            guard alternatives.count == 2, nonNull.count == 1 else {
+                throw Unsupported(description: "\(hint): oneOf is only supported as [X, null]")
+            }
+            return .optional(try swiftType(nonNull[0], hint: hint).unwrapped)
+        case .string(let core, _):
+            switch core.formatString {
+            case "uuid": base = .uuid
+            case "date-time": base = .date
+            default: base = .string
+            }
+        case .integer:
+            base = .int
+        case .number:
+            base = .double
+        case .boolean:
+            base = .bool
+        case .array(_, let array):
+            base = .array(try array.items.map { try swiftType($0, hint: hint + "Item") } ?? .json)
+        case .object(_, let object):
+            if object.properties.isEmpty {
+                switch object.additionalProperties {
+                case .b(let valueSchema)?: base = .dictionary(try swiftType(valueSchema, hint: hint + "Value"))
+                default: base = .dictionary(.json)
+                }
+            } else {
+                if !inlineTypes.contains(where: { $0.name == hint }) {
+                    inlineTypes.append(.structure(try structDecl(name: hint, doc: schema.description, object: object)))
+                }
+                base = .named(hint)
+            }
+        case .fragment, .null:
+            return .json
+        case .all, .any, .not:
+            throw Unsupported(description: "\(hint): allOf/anyOf/not are not supported (see spec/CONVENTIONS.md)")
+        }
+        return schema.nullable ? .optional(base) : base
+    }
+
+    private func componentName(_ reference: JSONReference<JSONSchema>) throws -> String {
+        guard let name = reference.name, reference.isInternal else {
+            throw Unsupported(description: "only #/components/schemas references are supported: \(reference.absoluteString)")
+        }
+        return name
+    }
+
+    /// The schema a reference points at (one level; components are named, so no cycles are followed).
+    func resolved(_ schema: JSONSchema) throws -> JSONSchema {
+        if case .reference(let reference, _) = schema.value {
+            guard let target = components[reference] else {
+                throw Unsupported(description: "unresolvable reference \(reference.absoluteString)")
+            }
+            return try resolved(target)
+        }
+        return schema
+    }
+
+    // MARK: Schemas → validation rules
+
+    func rule(for schema: JSONSchema) throws -> RuleDecl {
+        let base: RuleDecl
+        switch schema.value {
+        case .reference(let reference, _):
+            base = .ref(try componentName(reference))
+        case .one(let alternatives, _):
+            let nonNull = alternatives.filter { !$0.isNull }
+            guard alternatives.count == 2, nonNull.count == 1 else {
+                throw Unsupported(description: "oneOf is only supported as [X, null]")
+            }
+            return .nullable(try rule(for: nonNull[0]))
+        case .string(let core, let string):
+            let format = core.formatString.flatMap { ["uuid", "date-time", "binary"].contains($0) ? $0 : nil }
+            let allowed = core.allowedValues?.compactMap { $0.value as? String }
+            base = .string(StringRuleDecl(
+                format: format,
+                allowedValues: allowed,
+                minLength: string.minLength > 0 ? string.minLength : nil,
+                maxLength: string.maxLength,
+                pattern: string.pattern
+            ))
+        case .integer(_, let integer):
+            base = .integer(
+                minimum: integer.minimum.map { $0.exclusive ? $0.value + 1 : $0.value },
+                maximum: integer.maximum.map { $0.exclusive ? $0.value - 1 : $0.value }
+            )
+        case .number(_, let number):
+            base = .number(minimum: number.minimum?.value, maximum: number.maximum?.value)
+        case .boolean:
+            base = .boolean
+        case .array(_, let array):
+            base = .array(
+                items: try array.items.map(rule(for:)) ?? .any,
+                minItems: array.minItems > 0 ? array.minItems : nil,
+                maxItems: array.maxItems
+            )
+        case .object(_, let object):
+            let additional: AdditionalDecl
+            switch object.additionalProperties {
+            case nil, .a(true)?: additional = .allowed
+            case .a(false)?: additional = .forbidden
+            case .b(let valueSchema)?: additional = .schema(try rule(for: valueSchema))
+            }
+            base = .object(
+                properties: try object.properties.map { ($0.key, try rule(for: $0.value)) },
+                required: object.requiredProperties,
+                additional: additional
+            )
+        case .fragment:
+            return .any
+        case .null:
+            return .null
+        case .all, .any, .not:
+            throw Unsupported(description: "allOf/anyOf/not are not supported (see spec/CONVENTIONS.md)")
+        }
+        return schema.nullable ? .nullable(base) : base
+    }
+}

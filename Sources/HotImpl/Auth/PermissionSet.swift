@@ -1,0 +1,56 @@
+/// A credential's permission map — resource URN (`type:path`) → actions — and how it matches.
+/// `*:*` matches everything, `type:*` every path of the type, a path ending in `*` is a prefix,
+/// and the action `*` grants every action.
+public struct PermissionSet: Sendable, Equatable {
+    public var grants: [String: [String]]
+
+    public init(_ grants: [String: [String]]) {
+        self.grants = grants
+    }
+
+    public static let everything = PermissionSet(["*:*": ["*"]])
+
+    /// Whether `action` is granted on the concrete resource `urn` (`type:path`).
+    public func allows(_ action: String, on urn: String) -> Bool {
+        grants.contains { pattern, actions in
+            (actions.contains("*") || actions.contains(action)) && Self.matches(pattern: pattern, urn: urn)
+        }
+    }
+
+    /// Whether `action` is granted on at least one resource of `type` (what a filtered list needs).
+    public func allowsSome(_ action: String, ofType type: String) -> Bool {
+        grants.contains { pattern, actions in
+            (actions.contains("*") || actions.contains(action)) && (pattern == "*:*" || Self.split(pattern)?.type == type)
+        }
+    }
+
+    /// The paths of `type` on which `action` is granted: nil when every path is, otherwise exact
+    /// names and prefixes (from `prefix*` patterns).
+    public func paths(for action: String, ofType type: String) -> (exact: [String], prefixes: [String])? {
+        var exact: [String] = []
+        var prefixes: [String] = []
+        for (pattern, actions) in grants where actions.contains("*") || actions.contains(action) {
+            if pattern == "*:*" { return nil }
+            guard let (patternType, path) = Self.split(pattern), patternType == type else { continue }
+            if path == "*" { return nil }
+            if path.hasSuffix("*") { prefixes.append(String(path.dropLast())) } else { exact.append(path) }
+        }
+        return (exact, prefixes)
+    }
+
+    static func matches(pattern: String, urn: String) -> Bool {
+        if pattern == "*:*" { return true }
+        guard let (patternType, patternPath) = split(pattern), let (type, path) = split(urn), patternType == type else {
+            return false
+        }
+        if patternPath == "*" { return true }
+        if patternPath.hasSuffix("*") { return path.hasPrefix(patternPath.dropLast()) }
+        return path == patternPath
+    }
+
+    /// `type:path` at the first colon (paths may contain colons: `event:user:created`).
+    static func split(_ urn: String) -> (type: String, path: String)? {
+        guard let colon = urn.firstIndex(of: ":") else { return nil }
+        return (String(urn[..<colon]), String(urn[urn.index(after: colon)...]))
+    }
+}

@@ -1,0 +1,37 @@
+import Generated
+import HotRuntime
+
+extension HotService {
+    public func listProjects(_ input: ListProjects.Input, context: HotRequestContext) async throws -> ListProjects.Output {
+        let credential = try context.requireCredential()
+        // Only the projects the credential may read are listed.
+        let names = PermissionSet(credential.permissions).paths(for: "read", ofType: "project")
+        let page = PageRequest(limit: input.limit, offset: input.offset)
+        return .ok(try await projects.list(envId: credential.envId, page: page, names: names))
+    }
+
+    public func createProject(_ input: CreateProject.Input, context: HotRequestContext) async throws -> CreateProject.Output {
+        let credential = try context.requireCredential()
+        return .created(try await projects.create(envId: credential.envId, name: input.body.name))
+    }
+
+    public func getProject(_ input: GetProject.Input, context: HotRequestContext) async throws -> GetProject.Output {
+        .ok(try await project(input.projectIdOrSlug, context: context))
+    }
+
+    public func updateProject(_ input: UpdateProject.Input, context: HotRequestContext) async throws -> UpdateProject.Output {
+        let existing = try await project(input.projectIdOrSlug, context: context)
+        guard let renamed = try await projects.rename(envId: existing.envId, projectId: existing.projectId, to: input.body.name) else {
+            throw APIError.notFound("Project not found")
+        }
+        return .ok(renamed)
+    }
+
+    public func deleteProject(_ input: DeleteProject.Input, context: HotRequestContext) async throws -> DeleteProject.Output {
+        let existing = try await project(input.projectIdOrSlug, context: context)
+        guard try await projects.delete(envId: existing.envId, projectId: existing.projectId) else {
+            throw APIError.notFound("Project not found")
+        }
+        return .noContent
+    }
+}

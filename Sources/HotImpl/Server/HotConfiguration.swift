@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+
+/// hot-server's configuration, from the environment (CONTRACT.md); command-line flags override it.
+public struct HotConfiguration: Sendable {
+    /// `HOT_DATABASE_URL`; nil: a managed local cluster under `dataDirectory/postgres`.
+    public var databaseURL: String?
+    /// `HOT_DATA_DIR`.
+    public var dataDirectory: URL
+    /// `HOT_ENCRYPTION_KEY` (base64 of 32 bytes); nil: generated once into `dataDirectory/encryption.key`.
+    public var encryptionKey: String?
+    /// `HOT_RUNTIME_URL`; nil: runs wait in the queue.
+    public var runtimeURL: String?
+    /// `HOT_RUNTIME_TIMEOUT` in seconds.
+    public var runtimeTimeout: Int
+    /// `HOT_BUILD_STORAGE`: `file` or `s3://bucket/prefix`.
+    public var buildStorage: String
+    /// `HOT_LOG_LEVEL`.
+    public var logLevel: Logger.Level
+    /// Managed cluster only: fsync and friends. Tests turn it off for speed.
+    public var durableLocalDatabase: Bool
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HotConfiguration {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        let dataDirectory = URL(fileURLWithPath: value("HOT_DATA_DIR") ?? "./.hot", isDirectory: true).standardizedFileURL
+        let levelText = value("HOT_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(description: "HOT_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \(levelText))")
+        }
+        let timeoutText = value("HOT_RUNTIME_TIMEOUT") ?? "300"
+        guard let timeout = Int(timeoutText), timeout > 0 else {
+            throw Invalid(description: "HOT_RUNTIME_TIMEOUT must be a positive number of seconds (got \(timeoutText))")
+        }
+        let storage = value("HOT_BUILD_STORAGE") ?? "file"
+        guard storage == "file" || storage.hasPrefix("s3://") else {
+            throw Invalid(description: "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got \(storage))")
+        }
+        return HotConfiguration(
+            databaseURL: value("HOT_DATABASE_URL"),
+            dataDirectory: dataDirectory,
+            encryptionKey: value("HOT_ENCRYPTION_KEY"),
+            runtimeURL: value("HOT_RUNTIME_URL"),
+            runtimeTimeout: timeout,
+            buildStorage: storage,
+            logLevel: level,
+            durableLocalDatabase: true
+        )
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HotRuntime
+import Logging
+import PostgresNIO
+
+/// The pool and logger every store shares.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger)
+    }
+
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            try await body(connection)
+        }
+    }
+}
+
+extension PSQLError {
+    /// SQLSTATE 23505: a unique constraint rejected the row.
+    var isUniqueViolation: Bool { serverInfo?[.sqlState] == "23505" }
+}
+
+extension PostgresRowSequence {
+    /// Every row decoded, in order.
+    func all<each Column: PostgresDecodable>(_ columns: (repeat each Column).Type) async throws -> [(repeat each Column)] {
+        var rows: [(repeat each Column)] = []
+        for try await row in decode(columns) { rows.append(row) }
+        return rows
+    }
+}
+
+/// JSON stored in `jsonb` columns travels as text and is parsed here.
+enum JSONColumn {
+    static func text(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Generated
+import HotRuntime
+import PostgresNIO
+
+/// Projects of an env, found by id or by name.
+public struct ProjectStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Which project names a list may show: nil for all, otherwise exact names and name prefixes.
+    public typealias NameFilter = (exact: [String], prefixes: [String])
+
+    public func list(envId: UUID, page: PageRequest, names: NameFilter?) async throws -> Page<Project> {
+        let all = names == nil
+        let exact = names?.exact ?? []
+        // LIKE patterns: the prefix with LIKE's own wildcards escaped, then %.
+        let prefixes = (names?.prefixes ?? []).map { Self.likeEscaped($0) + "%" }
+        let filter: PostgresQuery = """
+            SELECT project_id, env_id, name, active, created_at, updated_at, count(*) OVER () AS total
+            FROM project
+            WHERE env_id = \(envId) AND (\(all) OR name = ANY(\(exact)) OR name LIKE ANY(\(prefixes)))
+            ORDER BY created_at DESC, project_id DESC
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """
+        let rows = try await database.query(filter).all((UUID, UUID, String, Bool, Date, Date, Int).self)
+        var total = rows.first?.6 ?? 0
+        if rows.isEmpty, page.offset > 0 {
+            // Past the end: the window count is unavailable, so count separately.
+            total = try await database.query("""
+                SELECT count(*)::bigint FROM project
+                WHERE env_id = \(envId) AND (\(all) OR name = ANY(\(exact)) OR name LIKE ANY(\(prefixes)))
+                """).all(Int.self).first ?? 0
+        }
+        return Page(items: rows.map(Self.project), total: total, limit: page.limit, offset: page.offset)
+    }
+
+    public func create(envId: UUID, name: String) async throws -> Project {
+        do {
+            let rows = try await database.query("""
+                INSERT INTO project (project_id, env_id, name) VALUES (\(UUID.v7()), \(envId), \(name))
+                RETURNING project_id, env_id, name, active, created_at, updated_at
+                """).all((UUID, UUID, String, Bool, Date, Date).self)
+            return Self.project(rows[0])
+        } catch let error as PSQLError where error.isUniqueViolation {
+            throw APIError.conflict("A project named '\(name)' already exists in this environment")
+        }
+    }
+
+    /// By UUID first, then by name.
+    public func find(envId: UUID, idOrName: String) async throws -> Project? {
+        let id = UUID(uuidString: idOrName)
+        let rows = try await database.query("""
+            SELECT project_id, env_id, name, active, created_at, updated_at FROM project
+            WHERE env_id = \(envId) AND (project_id = \(id) OR name = \(idOrName))
+            ORDER BY (project_id = \(id)) IS TRUE DESC
+            LIMIT 1
+            """).all((UUID, UUID, String, Bool, Date, Date).self)
+        return rows.first.map(Self.project)
+    }
+
+    public func rename(envId: UUID, projectId: UUID, to name: String) async throws -> Project? {
+        do {
+            let rows = try await database.query("""
+                UPDATE project SET name = \(name), updated_at = now()
+                WHERE env_id = \(envId) AND project_id = \(projectId)
+                RETURNING project_id, env_id, name, active, created_at, updated_at
+                """).all((UUID, UUID, String, Bool, Date, Date).self)
+            return rows.first.map(Self.project)
+        } catch let error as PSQLError where error.isUniqueViolation {
+            throw APIError.conflict("A project named '\(name)' already exists in this environment")
+        }
+    }
+
+    public func delete(envId: UUID, projectId: UUID) async throws -> Bool {
+        let rows = try await database.query("""
+            DELETE FROM project WHERE env_id = \(envId) AND project_id = \(projectId) RETURNING project_id
+            """).all(UUID.self)
+        return !rows.isEmpty
+    }
+
+    static func project(_ row: (UUID, UUID, String, Bool, Date, Date)) -> Project {
+        Project(projectId: row.0, envId: row.1, name: row.2, active: row.3, createdAt: row.4, updatedAt: row.5)
+    }
+
+    static func project(_ row: (UUID, UUID, String, Bool, Date, Date, Int)) -> Project {
+        Project(projectId: row.0, envId: row.1, name: row.2, active: row.3, createdAt: row.4, updatedAt: row.5)
+    }
+
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}

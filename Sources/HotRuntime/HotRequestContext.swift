@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The request context of every route: Hummingbird's core storage, the request id, and the
+/// credential once authentication has run.
+public struct HotRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `RequestIdMiddleware`; echoed in `X-Request-Id`, `meta.request_id` and `error.request_id`.
+    public var requestId: UUID
+    public var credential: Credential?
+    /// The largest request body the server reads (build uploads are the largest).
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestId = UUID()
+        self.credential = nil
+    }
+
+    /// The credential, or 401 when the route ran without authentication.
+    public func requireCredential() throws -> Credential {
+        guard let credential else { throw APIError.unauthorized() }
+        return credential
+    }
+}

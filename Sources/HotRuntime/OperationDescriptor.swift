@@ -1,0 +1,60 @@
+import HTTPTypes
+
+/// The permission an operation needs, as the spec's `x-hot-permission` declares it.
+public struct PermissionRequirement: Sendable, Equatable {
+    public enum Mode: String, Sendable {
+        /// The credential needs `action` on the concrete resource.
+        case check
+        /// A list: the credential needs `action` on some resource of the type; results are filtered.
+        case filter
+    }
+
+    /// URN template, e.g. `project:{project}` or `event:{body.event_type}`.
+    public var resource: String
+    public var action: String
+    public var mode: Mode
+
+    public init(resource: String, action: String, mode: Mode) {
+        self.resource = resource
+        self.action = action
+        self.mode = mode
+    }
+
+    /// The resource type: the part of the template before the first colon.
+    public var resourceType: String { String(resource.prefix { $0 != ":" }) }
+}
+
+/// One row of the operation table: what the authentication middleware and the router know of
+/// an operation.
+public struct OperationDescriptor: Sendable, Equatable {
+    public var operationId: String
+    public var method: HTTPRequest.Method
+    /// OpenAPI path template, e.g. `/v1/projects/{project_id_or_slug}`.
+    public var path: String
+    /// Empty: no authentication.
+    public var credentials: Set<CredentialKind>
+    public var permission: PermissionRequirement?
+
+    public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>, permission: PermissionRequirement?) {
+        self.operationId = operationId
+        self.method = method
+        self.path = path
+        self.credentials = credentials
+        self.permission = permission
+    }
+
+    public var requiresAuthentication: Bool { !credentials.isEmpty }
+}
+
+/// The values of a request that a permission template can name.
+public struct PermissionInputs: Sendable {
+    public var path: [String: String]
+    public var query: [String: String]
+    public var body: JSONValue?
+
+    public init(path: [String: String] = [:], query: [String: String] = [:], body: JSONValue? = nil) {
+        self.path = path
+        self.query = query
+        self.body = body
+    }
+}

@@ -1,0 +1,13 @@
+import Hummingbird
+
+/// Establishes who calls and whether they may: generated routes call it around input decoding.
+/// The implementation (HotImpl) looks credentials up and applies the permission model.
+public protocol RequestAuthorizer: Sendable {
+    /// Runs first: the credential for an authenticated operation (nil when the operation needs
+    /// none), or 401 (unknown, expired, revoked), 403 (credential type not allowed), 429.
+    func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential?
+
+    /// Runs once the input is decoded and valid: 403 unless the credential holds the operation's
+    /// permission on the resource the inputs name.
+    func authorize(context: HotRequestContext, operation: OperationDescriptor, inputs: PermissionInputs) async throws
+}

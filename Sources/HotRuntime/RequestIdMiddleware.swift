@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+
+/// Gives every request its id (a UUIDv7), puts it in the logger's metadata and the
+/// `X-Request-Id` response header — on errors too.
+public struct RequestIdMiddleware: RouterMiddleware {
+    public typealias Context = HotRequestContext
+
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestId = UUID.v7()
+        context.logger[metadataKey: "request_id"] = .string(context.requestId.lowercased)
+        do {
+            var response = try await next(request, context)
+            response.headers[.xRequestId] = context.requestId.lowercased
+            return response
+        } catch {
+            var response = ErrorEnvelopeMiddleware.response(for: error, context: context)
+            response.headers[.xRequestId] = context.requestId.lowercased
+            return response
+        }
+    }
+}
+
+extension HTTPField.Name {
+    public static let xRequestId = HTTPField.Name("X-Request-Id")!
+}

@@ -1,0 +1,66 @@
+/// A JSON Schema, reduced to the keywords the spec uses. The generator writes one per component
+/// schema, request body and parameter; `SchemaValidator` checks values against them.
+public indirect enum SchemaRule: Sendable, Equatable {
+    /// `{}`: any JSON value.
+    case any
+    case null
+    case boolean
+    case integer(minimum: Int64? = nil, maximum: Int64? = nil)
+    case number(minimum: Double? = nil, maximum: Double? = nil)
+    case string(StringRule)
+    case array(items: SchemaRule, minItems: Int? = nil, maxItems: Int? = nil)
+    case object(ObjectRule)
+    /// `$ref: '#/components/schemas/NAME'`, resolved through the validator's registry.
+    case ref(String)
+    /// `type: [X, "null"]`.
+    case nullable(SchemaRule)
+
+    public static let plainString = SchemaRule.string(StringRule())
+}
+
+public struct StringRule: Sendable, Equatable {
+    public enum Format: String, Sendable {
+        case uuid
+        case dateTime = "date-time"
+        case binary
+    }
+
+    public var format: Format?
+    public var allowedValues: [String]?
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var pattern: String?
+
+    public init(format: Format? = nil, allowedValues: [String]? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil) {
+        self.format = format
+        self.allowedValues = allowedValues
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.pattern = pattern
+    }
+}
+
+public struct ObjectRule: Sendable, Equatable {
+    public enum Additional: Sendable, Equatable {
+        case allowed
+        case forbidden
+        case schema(SchemaRule)
+    }
+
+    /// In declaration order, so the first failing field reported is stable.
+    public var properties: [(name: String, rule: SchemaRule)]
+    public var required: [String]
+    public var additional: Additional
+
+    public init(properties: [(name: String, rule: SchemaRule)] = [], required: [String] = [], additional: Additional = .allowed) {
+        self.properties = properties
+        self.required = required
+        self.additional = additional
+    }
+
+    public static func == (lhs: ObjectRule, rhs: ObjectRule) -> Bool {
+        lhs.properties.map(\.name) == rhs.properties.map(\.name)
+            && lhs.properties.map(\.rule) == rhs.properties.map(\.rule)
+            && lhs.required == rhs.required && lhs.additional == rhs.additional
+    }
+}

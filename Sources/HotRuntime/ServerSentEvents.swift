@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// One Server-Sent Event.
+public struct ServerSentEvent: Sendable, Equatable {
+    public var event: String
+    /// The `data:` payload (JSON text for every event type of the spec).
+    public var data: String
+    public var id: String?
+
+    public init(event: String, data: String, id: String? = nil) {
+        self.event = event
+        self.data = data
+        self.id = id
+    }
+
+    /// The event as it goes on the wire: `event:`, `data:` (one line per line of data), blank line.
+    public var wireFormat: String {
+        var text = ""
+        if let id { text += "id: \(id)\n" }
+        text += "event: \(event)\n"
+        for line in data.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "data: \(line)\n"
+        }
+        return text + "\n"
+    }
+}
+
+/// The body of an SSE operation: a stream of events that ends when the producer finishes it.
+public struct EventStream: Sendable {
+    public var events: AsyncStream<ServerSentEvent>
+
+    public init(events: AsyncStream<ServerSentEvent>) {
+        self.events = events
+    }
+
+    public func response(status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let events = self.events
+        return Response(status: status, headers: headers, body: .init { writer in
+            for await event in events {
+                try await writer.write(ByteBuffer(string: event.wireFormat))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import HotImpl
+import Logging
+
+@main
+struct HotServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hot-server",
+        abstract: "A server for the Hot API, generated from spec/openapi.yaml, on PostgreSQL.",
+        version: HotVersion.current,
+        subcommands: [Serve.self, Migrate.self, Worker.self, Keys.self, Org.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Shared by every subcommand: configuration from the environment, logging set up once.
+struct Setup {
+    let configuration: HotConfiguration
+    let logger: Logger
+
+    static func make() throws -> Setup {
+        let configuration: HotConfiguration
+        do {
+            configuration = try HotConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Setup(configuration: configuration, logger: Logger(label: "hot-server"))
+    }
+}
+
+/// Runs `body` and turns any failure into a one-line reason on stderr and a non-zero exit.
+func runReportingFailure(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ValidationError {
+        throw error
+    } catch is CancellationError {
+        return
+    } catch {
+        FileHandle.standardError.write(Data("hot-server: \(String(reflecting: error).split(separator: "\n").joined(separator: " "))\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the API server (the default).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on; 0 picks a free port and logs it.") var port = 4681
+
+    func run() async throws {
+        let setup = try Setup.make()
+        try await runReportingFailure {
+            _ = try EncryptionKey.load(configured: setup.configuration.encryptionKey, dataDirectory: setup.configuration.dataDirectory)
+            try await DatabaseSession.with(setup.configuration, logger: setup.logger) { database, _ in
+                let app = HotApplication.make(database: database, host: host, port: port, logger: setup.logger) { bound in
+                    setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
+                }
+                try await app.runService()
+            }
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+
+    func run() async throws {
+        let setup = try Setup.make()
+        // Opening the database applies what is pending.
+        try await runReportingFailure {
+            try await DatabaseSession.with(setup.configuration, logger: setup.logger) { _, _ in }
+        }
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run only the workers (event routing, runs, scheduler), no HTTP listener.")
+
+    @Option(help: "Number of concurrent workers.") var workers = 2
+
+    func validate() throws {
+        guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+        let setup = try Setup.make()
+        try await runReportingFailure {
+            try await DatabaseSession.with(setup.configuration, logger: setup.logger) { _, _ in
+                setup.logger.info("worker started: no work kinds are implemented yet; waiting for a shutdown signal")
+                try await WorkerSupervisor.waitForShutdown()
+            }
+        }
+    }
+}
