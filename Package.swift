@@ -92,7 +92,12 @@ let package = Package(
                 "HotRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
+        ),
+        .testTarget(
+            name: "HotImplTests",
+            dependencies: ["HotImpl", "HotRuntime", "Generated"]
         ),
     ]
 )

@@ -24,7 +24,7 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
     static func apiError(for error: any Error, logger: Logger) -> APIError {
         switch error {
         case let error as APIError:
-            if error.status.code >= 500 {
+            if error.status.code >= 500, error.status != .notImplemented {
                 logger.error("request failed", metadata: ["code": .string(error.code), "message": .string(error.message)])
             }
             return error

@@ -1,0 +1,41 @@
+import Foundation
+import Generated
+import HotRuntime
+import Testing
+
+@Suite("Spec examples")
+struct SpecExampleTests {
+    @Test("every documented example of an implemented operation replays as documented")
+    func replayEveryExample() async throws {
+        var replayed = 0
+        var notImplemented = Set<String>()
+        var notReproducible: [String: Int] = [:]
+        var implemented = Set<String>()
+        for example in SpecExamples.all {
+            let (outcome, problems) = try await ExampleReplay(example: example).run()
+            for problem in problems { Issue.record(Comment(rawValue: problem)) }
+            switch outcome {
+            case .replayed:
+                replayed += 1
+                // Authentication and validation answer before the handler; success decides "implemented".
+                if example.status < 300 { implemented.insert(example.operationId) }
+            case .notImplemented:
+                notImplemented.insert(example.operationId)
+            case .notReproducible(let reason):
+                notReproducible[reason, default: 0] += 1
+            }
+        }
+        // An operation is implemented or not, never both.
+        #expect(implemented.isDisjoint(with: notImplemented), "operations answering 501 for some examples only: \(implemented.intersection(notImplemented).sorted())")
+        // Every operation has examples, and each was classified.
+        let operations = Set(OperationTable.all.map(\.operationId))
+        #expect(Set(SpecExamples.all.map(\.operationId)) == operations)
+        #expect(implemented.isSuperset(of: ["getStatus", "getEnv", "listProjects", "createProject", "getProject", "updateProject", "deleteProject"]))
+        let skipped = notReproducible.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("""
+            Spec examples: \(SpecExamples.all.count) documented, \(replayed) replayed \
+            (\(implemented.count) operations); \(notImplemented.count) operations skipped as not implemented \
+            (\(notImplemented.sorted().joined(separator: ", "))); not reproducible generically: \(skipped)
+            """)
+    }
+}

@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Foundation
+import HotImpl
+import HotRuntime
+import NIOCore
+import NIOHTTP1
+
+/// An env of its own with an API key: what each test works in, so tests never see each other's data.
+struct Tenant: Sendable {
+    var server: TestServer.Running
+    var envId: UUID
+    var envName: String
+    var token: String
+    var keyId: UUID
+
+    static func make(permissions: [String: [String]] = ["*:*": ["*"]]) async throws -> Tenant {
+        let server = try await TestServer.shared.running()
+        let name = "test-\(UUID().lowercased)"
+        let env = try await EnvStore(database: server.database).ensure(name: name, orgId: server.orgId)
+        let (record, token) = try await APIKeyStore(database: server.database).create(envId: env.envId, name: name, permissions: permissions)
+        return Tenant(server: server, envId: env.envId, envName: name, token: token.text, keyId: record.id)
+    }
+
+    /// Another API key in the same env.
+    func key(permissions: [String: [String]]) async throws -> String {
+        let (_, token) = try await APIKeyStore(database: server.database).create(envId: envId, name: nil, permissions: permissions)
+        return token.text
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var json: JSONValue? { try? JSONValue.parse(body) }
+    }
+
+    /// Sends a request with this tenant's token (or `token`, or none when `authorized` is false).
+    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
+              token: String? = nil, authorized: Bool = true) async throws -> Reply {
+        var request = HTTPClientRequest(url: server.baseURL + path)
+        request.method = method
+        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
+    }
+
+    func createProject(_ name: String) async throws -> JSONValue {
+        let reply = try await send(.POST, "/v1/projects", body: #"{"name":"\#(name)"}"#)
+        guard reply.status == 201, let data = reply.json?["data"] else {
+            throw TestFailure("creating project \(name) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        return data
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
