@@ -1,0 +1,115 @@
+import Testing
+
+@testable import HotCodegen
+
+@Suite("Renderers: declarations in, Swift out")
+struct RendererTests {
+    func generate(_ yaml: String) throws -> [String: String] {
+        try Generator.generate(yaml: yaml, gitSHA: "0123456789abcdef0123456789abcdef01234567")
+    }
+
+    @Test("the generator writes exactly the files the plugin declares")
+    func fileSet() throws {
+        #expect(Set(try generate(SpecFixtures.widgets()).keys) == Set(Generator.fileNames))
+    }
+
+    @Test("models encode uuids and dates through the wire types and keep the JSON names")
+    func models() throws {
+        let models = try #require(try generate(SpecFixtures.widgets())["Models.swift"])
+        #expect(models.contains("public struct Widget: Codable, Sendable, Equatable {"))
+        #expect(models.contains("/// A thing with a name."))
+        #expect(models.contains("public var widgetId: UUID"))
+        #expect(models.contains(#"case widgetId = "widget_id""#))
+        #expect(models.contains("try container.encode(WireUUID(self.widgetId), forKey: .widgetId)"))
+        // Required and nullable: written as null, not left out.
+        #expect(models.contains("try container.encode(self.stopTime.map { WireDate($0) }, forKey: .stopTime)"))
+        #expect(models.contains("try container.encodeIfPresent(self.tags.map { $0.map { WireUUID($0) } }, forKey: .tags)"))
+        // A keyword is escaped where it is declared.
+        #expect(models.contains("public var `var`: String?"))
+        #expect(models.contains(#"case darkBlue = "dark-blue""#))
+    }
+
+    @Test("a property added to a schema in the spec alone reaches the model, its coding key and the encoder")
+    func addedProperty() throws {
+        let before = try #require(try generate(SpecFixtures.widgets())["Models.swift"])
+        #expect(!before.contains("colour"))
+        let yaml = SpecFixtures.widgets().replacingOccurrences(
+            of: "        result: {description: Any JSON.}",
+            with: "        result: {description: Any JSON.}\n        colour: {$ref: '#/components/schemas/Color'}")
+        let after = try #require(try generate(yaml)["Models.swift"])
+        #expect(after.contains("public var colour: Color?"))
+        #expect(after.contains(#"case colour = "colour""#))
+        #expect(after.contains("try container.encodeIfPresent(self.colour, forKey: .colour)"))
+        #expect(after.contains("self.colour = try container.decodeIfPresent(Color.self, forKey: .colour)"))
+        let validators = try #require(try generate(yaml)["Validators.swift"])
+        #expect(validators.contains(#"("colour", .ref("Color"))"#))
+    }
+
+    @Test("the protocol has one method per operation with typed input and output")
+    func api() throws {
+        let api = try #require(try generate(SpecFixtures.widgets())["API.swift"])
+        #expect(api.contains("func listWidgets(_ input: ListWidgets.Input, context: HotRequestContext) async throws -> ListWidgets.Output"))
+        #expect(api.contains("case ok(Page<Widget>)"))
+        #expect(api.contains("case created(Widget)"))
+        #expect(api.contains("case noContent"))
+        #expect(api.contains("case unauthorized(APIError)"))
+        #expect(api.contains("public var body: CreateWidgetRequest"))
+        #expect(api.contains("public var widgetId: UUID"))
+    }
+
+    @Test("routes read, validate, authorize and answer in the envelope")
+    func routes() throws {
+        let routes = try #require(try generate(SpecFixtures.widgets())["Routes.swift"])
+        #expect(routes.contains(#"router.on("/v1/widgets/:widget_id", method: .delete)"#))
+        #expect(routes.contains(#"let limit = try RequestInput.queryInt(request, "limit", minimum: 1, maximum: nil)"#))
+        #expect(routes.contains(#"let widgetId = try RequestInput.pathUUID(context, "widget_id")"#))
+        #expect(routes.contains("rule: OperationSchemas.createWidgetBody, validator: Schemas.validator"))
+        #expect(routes.contains("return try Envelope.list(payload, status: HTTPResponse.Status(code: 200), context: context)"))
+        #expect(routes.contains("return Envelope.empty(status: HTTPResponse.Status(code: 204))"))
+        #expect(RoutesRenderer.hummingbirdPath("/v1/projects/{project_id_or_slug}/builds/{build_id}")
+            == "/v1/projects/:project_id_or_slug/builds/:build_id")
+    }
+
+    @Test("the operation table carries credentials and permission")
+    func operations() throws {
+        let operations = try #require(try generate(SpecFixtures.widgets())["Operations.swift"])
+        #expect(operations.contains("credentials: [.apiKey, .session],"))
+        #expect(operations.contains(#"permission: PermissionRequirement(resource: "widget:*", action: "read", mode: .filter)"#))
+        #expect(operations.contains("ListWidgets.descriptor,"))
+    }
+
+    @Test("validators are built from the schema keywords")
+    func validators() throws {
+        let validators = try #require(try generate(SpecFixtures.widgets())["Validators.swift"])
+        #expect(validators.contains(#"("name", .string(StringRule(minLength: 1, maxLength: 10, pattern: "^[a-z]+$")))"#))
+        #expect(validators.contains(#"("stop_time", .nullable(.string(StringRule(format: .dateTime))))"#))
+        #expect(validators.contains("additional: .forbidden"))
+        #expect(validators.contains(#""Widget": widget,"#))
+    }
+
+    @Test("examples and build facts are written as data")
+    func examplesAndBuildInfo() throws {
+        let files = try generate(SpecFixtures.widgets())
+        let examples = try #require(files["Examples.swift"])
+        #expect(examples.contains(#"operationId: "createWidget", name: "blue","#))
+        #expect(examples.contains(#"requestBody: "{\"name\":\"blue\"}","#))
+        let buildInfo = try #require(files["BuildInfo.swift"])
+        #expect(buildInfo.contains(#"public static let gitSHA = "0123456789abcdef0123456789abcdef01234567""#))
+        #expect(buildInfo.contains(#"public static let apiVersion = "2.0.0""#))
+    }
+
+    @Test("string literals escape quotes, backslashes and control characters")
+    func literals() {
+        #expect(Literal.string(#"a"b\c"# + "\n") == #""a\"b\\c\n""#)
+    }
+
+    @Test("names: snake, kebab and colon-separated words become camelCase; keywords are escaped")
+    func naming() {
+        #expect(Naming.lowerCamel("project_id") == "projectId")
+        #expect(Naming.lowerCamel("event:created") == "eventCreated")
+        #expect(Naming.lowerCamel("X-Build-Exists") == "xBuildExists")
+        #expect(Naming.upperCamel("listProjects") == "ListProjects")
+        #expect(Naming.escaped("var") == "`var`")
+        #expect(Naming.escaped("name") == "name")
+    }
+}

@@ -1,0 +1,145 @@
+import Testing
+
+@testable import HotCodegen
+
+@Suite("Translator: spec in, declarations out")
+struct TranslatorTests {
+    func translate(_ yaml: String) throws -> APIDescription {
+        var translator = Translator(document: try SpecParser.parse(yaml: yaml))
+        return try translator.translate()
+    }
+
+    func structure(_ name: String, in api: APIDescription) throws -> StructDecl {
+        let found = api.types.compactMap { type -> StructDecl? in
+            if case .structure(let decl) = type, decl.name == name { return decl }
+            return nil
+        }.first
+        return try #require(found, "no struct \(name)")
+    }
+
+    @Test("an object schema becomes a struct with camelCase properties, optional unless required")
+    func objectSchema() throws {
+        let widget = try structure("Widget", in: try translate(SpecFixtures.widgets()))
+        #expect(widget.doc == "A thing with a name.")
+        let byJSON = Dictionary(uniqueKeysWithValues: widget.properties.map { ($0.jsonName, $0) })
+        #expect(byJSON["widget_id"]?.swiftName == "widgetId")
+        #expect(byJSON["widget_id"]?.type == .uuid)
+        #expect(byJSON["widget_id"]?.doc == "The widget's id.")
+        #expect(byJSON["name"]?.type == .string)
+        #expect(byJSON["var"]?.type == .optional(.string))
+        #expect(byJSON["tags"]?.type == .optional(.array(.uuid)))
+    }
+
+    @Test("required and nullable means an optional that is written as null")
+    func requiredNullable() throws {
+        let widget = try structure("Widget", in: try translate(SpecFixtures.widgets()))
+        let stopTime = try #require(widget.properties.first { $0.jsonName == "stop_time" })
+        #expect(stopTime.type == .optional(.date))
+        #expect(stopTime.encodesNull)
+        let tags = try #require(widget.properties.first { $0.jsonName == "tags" })
+        #expect(!tags.encodesNull)
+    }
+
+    @Test("the empty schema is any JSON value")
+    func anyJSON() throws {
+        let widget = try structure("Widget", in: try translate(SpecFixtures.widgets()))
+        #expect(widget.properties.first { $0.jsonName == "result" }?.type == .optional(.json))
+    }
+
+    @Test("a string enum becomes a Swift enum with camelCase cases")
+    func stringEnum() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let color = api.types.compactMap { type -> StringEnumDecl? in
+            if case .stringEnum(let decl) = type { return decl }
+            return nil
+        }.first
+        #expect(color?.name == "Color")
+        #expect(color?.cases.map(\.rawValue) == ["red", "dark-blue"])
+        #expect(color?.cases.map(\.swiftName) == ["red", "darkBlue"])
+    }
+
+    @Test("envelopes are recognised by shape: the handler deals in data or pages")
+    func envelopes() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let list = try #require(api.operations.first { $0.operationId == "listWidgets" })
+        #expect(list.responses.first?.payload == .list(.named("Widget")))
+        #expect(list.responses.last?.payload == .error)
+        let create = try #require(api.operations.first { $0.operationId == "createWidget" })
+        #expect(create.responses.first?.payload == .envelope(.named("Widget")))
+        let delete = try #require(api.operations.first { $0.operationId == "deleteWidget" })
+        #expect(delete.responses.first?.payload == .empty)
+        #expect(delete.responses.first?.caseName == "noContent")
+    }
+
+    @Test("parameters carry their location, type and validation keywords")
+    func parameters() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let limit = try #require(api.operations.first { $0.operationId == "listWidgets" }?.parameters.first)
+        #expect(limit.location == .query)
+        #expect(limit.type == .int)
+        #expect(limit.minimum == 1)
+        #expect(!limit.required)
+        let widgetId = try #require(api.operations.first { $0.operationId == "deleteWidget" }?.parameters.first)
+        #expect(widgetId.location == .path)
+        #expect(widgetId.type == .uuid)
+        #expect(widgetId.swiftName == "widgetId")
+    }
+
+    @Test("vendor extensions become the operation's credentials and permission")
+    func authorization() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let list = try #require(api.operations.first { $0.operationId == "listWidgets" })
+        #expect(list.credentials == ["api_key", "session"])
+        #expect(list.permission == PermissionDecl(resource: "widget:*", action: "read", mode: "filter"))
+        let create = try #require(api.operations.first { $0.operationId == "createWidget" })
+        #expect(create.permission == PermissionDecl(resource: "widget:{body.name}", action: "create", mode: "check"))
+        #expect(api.operations.first { $0.operationId == "deleteWidget" }?.permission == nil)
+    }
+
+    @Test("schema keywords become validation rules")
+    func rules() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let widget = try #require(api.schemaRules.first { $0.name == "Widget" }?.rule)
+        guard case .object(let properties, let required, let additional) = widget else {
+            Issue.record("Widget's rule is not an object: \(widget)")
+            return
+        }
+        #expect(required == ["widget_id", "name", "stop_time"])
+        #expect(additional == .allowed)
+        #expect(properties.first { $0.name == "name" }?.rule
+            == .string(StringRuleDecl(format: nil, allowedValues: nil, minLength: 1, maxLength: 10, pattern: "^[a-z]+$")))
+        #expect(properties.first { $0.name == "stop_time" }?.rule
+            == .nullable(.string(StringRuleDecl(format: "date-time"))))
+        guard case .json(_, let bodyRule, true)? = api.operations.first(where: { $0.operationId == "createWidget" })?.body else {
+            Issue.record("createWidget has no required JSON body")
+            return
+        }
+        #expect(bodyRule == .ref("CreateWidgetRequest"))
+        guard case .object(_, _, let bodyAdditional)? = api.schemaRules.first(where: { $0.name == "CreateWidgetRequest" })?.rule else {
+            Issue.record("CreateWidgetRequest is not an object")
+            return
+        }
+        #expect(bodyAdditional == .forbidden)
+    }
+
+    @Test("request and response examples of the same name form one example")
+    func examples() throws {
+        let api = try translate(SpecFixtures.widgets())
+        let blue = try #require(api.examples.first { $0.operationId == "createWidget" && $0.name == "blue" })
+        #expect(blue.requestBody == #"{"name":"blue"}"#)
+        #expect(blue.status == 201)
+        #expect(blue.responseBody?.contains(#""name":"blue""#) == true)
+        #expect(api.examples.contains { $0.operationId == "deleteWidget" && $0.status == 204 })
+    }
+
+    @Test("allOf is refused with a message naming the convention")
+    func unsupportedAllOf() throws {
+        let yaml = SpecFixtures.widgets(extraWidgetProperty: """
+                Mixed:
+                  allOf:
+                    - {$ref: '#/components/schemas/Meta'}
+                    - {$ref: '#/components/schemas/Pagination'}
+            """)
+        #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+    }
+}
