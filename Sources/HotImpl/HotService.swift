@@ -19,13 +19,36 @@ public struct HotService: HotAPI {
     }
 
     let buildInfo: BuildInfo
+    let clock: any WallClock
     let envs: EnvStore
     let projects: ProjectStore
+    let sessions: SessionStore
+    let serviceKeys: ServiceKeyStore
 
-    public init(database: Database, buildInfo: BuildInfo) {
+    public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock) {
         self.buildInfo = buildInfo
+        self.clock = clock
         self.envs = EnvStore(database: database)
         self.projects = ProjectStore(database: database)
+        self.sessions = SessionStore(database: database)
+        self.serviceKeys = ServiceKeyStore(database: database, box: secrets)
+    }
+
+    /// The calling credential, which must be an API key (the spec admits only API keys to the
+    /// operations that issue or manage credentials; this guards the handler all the same).
+    func issuingAPIKey(_ context: HotRequestContext) throws -> Credential {
+        let credential = try context.requireCredential()
+        guard credential.kind == .apiKey else { throw APIError.forbidden("Only API keys can manage sessions and service keys") }
+        return credential
+    }
+
+    /// Validates a requested permission map (400) and checks it stays within the issuer's (403).
+    func checkIssuable(_ permissions: [String: [String]], by issuer: Credential) throws {
+        try PermissionRules.validate(permissions)
+        if let (resource, action) = PermissionSet(issuer.permissions).firstGrantExceeding(PermissionSet(permissions)) {
+            throw APIError(status: .forbidden, code: "permission_escalation",
+                           message: "Permission escalation: '\(action)' on '\(resource)' exceeds the issuing API key's permissions")
+        }
     }
 
     /// The project a path's `project_id_or_slug` designates in the credential's env, or 404.

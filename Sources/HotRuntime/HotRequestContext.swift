@@ -9,6 +9,8 @@ public struct HotRequestContext: RequestContext {
     /// Set by `RequestIdMiddleware`; echoed in `X-Request-Id`, `meta.request_id` and `error.request_id`.
     public var requestId: UUID
     public var credential: Credential?
+    /// The client's IP address, when the connection has one (rate limits on failed authentication).
+    public var remoteAddress: String?
     /// The largest request body the server reads (build uploads are the largest).
     public var maxUploadSize: Int { 64 * 1024 * 1024 }
 
@@ -16,6 +18,7 @@ public struct HotRequestContext: RequestContext {
         self.coreContext = .init(source: source)
         self.requestId = UUID()
         self.credential = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The credential, or 401 when the route ran without authentication.

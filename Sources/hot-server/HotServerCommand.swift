@@ -59,9 +59,10 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let setup = try Setup.make()
         try await runReportingFailure {
-            _ = try EncryptionKey.load(configured: setup.configuration.encryptionKey, dataDirectory: setup.configuration.dataDirectory)
+            let key = try EncryptionKey.load(configured: setup.configuration.encryptionKey, dataDirectory: setup.configuration.dataDirectory)
             try await DatabaseSession.with(setup.configuration, logger: setup.logger) { database, _ in
-                let app = HotApplication.make(database: database, host: host, port: port, logger: setup.logger) { bound in
+                let environment = HotApplication.Environment(database: database, secrets: key)
+                let app = HotApplication.make(environment, host: host, port: port, logger: setup.logger) { bound in
                     setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
                 }
                 try await app.runService()

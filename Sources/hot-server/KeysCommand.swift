@@ -18,7 +18,12 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let setup = try Setup.make()
-            let map = try PermissionsArgument.parse(permissions)
+            let map: [String: [String]]
+            do {
+                map = try PermissionsArgument.parse(permissions)
+            } catch {
+                throw ValidationError("\(error)")
+            }
             try await runReportingFailure {
                 let token = try await DatabaseSession.with(setup.configuration, logger: setup.logger) { database, defaults in
                     let env = try await EnvStore(database: database).ensure(name: env, orgId: defaults.orgId)

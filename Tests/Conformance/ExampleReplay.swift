@@ -85,11 +85,9 @@ struct ExampleReplay {
         }
 
         if createFixtures, pathValues.isEmpty || example.status != 400 {
-            for name in pathParameterNames where pathValues[name] == nil {
-                if name == "project_id_or_slug" {
-                    let projectName = example.parameters[name] ?? "my-project"
-                    _ = try await tenant.createProject(projectName)
-                    pathValues[name] = projectName
+            for name in pathParameterNames.sorted() where pathValues[name] == nil {
+                if let value = try await Fixtures.create(name, example: example.parameters[name], in: tenant) {
+                    pathValues[name] = value
                 }
             }
         }
@@ -138,6 +136,18 @@ struct ExampleReplay {
         return ("multipart/form-data; boundary=\(boundary)", body + "--\(boundary)--\r\n")
     }
 
+    /// The required properties of an envelope's `data` object.
+    static func requiredDataFields(_ rule: SchemaRule?) -> Set<String> {
+        func resolve(_ rule: SchemaRule?) -> SchemaRule? {
+            if case .ref(let name)? = rule { return resolve(Schemas.registry[name]) }
+            return rule
+        }
+        guard case .object(let envelope)? = resolve(rule),
+              case .object(let data)? = resolve(envelope.properties.first(where: { $0.name == "data" })?.rule)
+        else { return [] }
+        return Set(data.required)
+    }
+
     var documentedErrorCode: String? {
         example.responseBody.flatMap { try? JSONValue.parse(Data($0.utf8)) }?["error"]?["code"]?.stringValue
     }
@@ -172,9 +182,10 @@ struct ExampleReplay {
             }
             return problems
         }
-        // Every field the documented answer shows is present.
+        // Every field the documented answer shows, and the schema requires, is present.
         if case .object(let documentedData)? = documented?["data"], case .object(let data)? = json["data"] {
-            for key in documentedData.keys where data[key] == nil {
+            let required = Self.requiredDataFields(OperationSchemas.response(operationId: example.operationId, status: example.status))
+            for key in documentedData.keys where data[key] == nil && required.contains(key) {
                 problems.append("\(label): field \(key) is missing")
             }
         }

@@ -17,7 +17,7 @@ public struct APIKeyToken: Sendable, Equatable {
     }
 
     public var text: String {
-        "hot_" + keyId.uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "_" + secret
+        "hot_" + keyId.hex32 + "_" + secret
     }
 
     /// Nil unless `text` has exactly the token's shape.

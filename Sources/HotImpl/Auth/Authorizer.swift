@@ -7,40 +7,68 @@ import Logging
 /// the bearer token must be a live credential of a type the operation allows, and its permissions
 /// must grant the operation's action on the resource the request names.
 public struct Authorizer: RequestAuthorizer {
+    let credentials: CredentialStore
     let apiKeys: APIKeyStore
     let projects: ProjectStore
+    let clock: any WallClock
+    let limiter: RateLimiter
+    let policy: RateLimitPolicy
 
-    public init(apiKeys: APIKeyStore, projects: ProjectStore) {
-        self.apiKeys = apiKeys
-        self.projects = projects
+    public init(database: Database, clock: any WallClock, limiter: RateLimiter, policy: RateLimitPolicy) {
+        self.credentials = CredentialStore(database: database)
+        self.apiKeys = APIKeyStore(database: database)
+        self.projects = ProjectStore(database: database)
+        self.clock = clock
+        self.limiter = limiter
+        self.policy = policy
     }
 
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
         guard operation.requiresAuthentication else { return nil }
-        guard let header = request.headers[.authorization] else {
+        // A client that keeps failing is slowed down before its next guess is even checked.
+        let failureKey = "failed-auth:\(context.remoteAddress ?? "unknown")"
+        if let wait = limiter.isExhausted(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst) {
+            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
+        }
+        let found: CredentialStore.Found
+        do {
+            found = try await credential(from: request.headers[.authorization])
+        } catch let error as APIError where error.status == .unauthorized {
+            _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
+            throw error
+        }
+        if let rate = policy.requestsPerSecond[found.plan],
+           let wait = limiter.take("org:\(found.credential.orgId.lowercased)", rate: rate, burst: rate) {
+            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(found.plan)")
+        }
+        guard operation.credentials.contains(found.credential.kind) else {
+            throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")
+        }
+        try await credentials.touch(found.credential, at: clock.now())
+        return found.credential
+    }
+
+    /// The live credential a header names, or 401.
+    func credential(from header: String?) async throws -> CredentialStore.Found {
+        guard let header else {
             throw APIError.unauthorized("Missing Authorization header: send 'Authorization: Bearer <token>'")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("Authorization header must be 'Bearer <token>'")
         }
-        let credential = try await credential(for: String(parts[1]).trimmingCharacters(in: .whitespaces))
-        guard operation.credentials.contains(credential.kind) else {
-            throw APIError.forbidden("This operation does not accept a \(credential.kind.displayName) credential")
-        }
-        return credential
-    }
-
-    func credential(for token: String) async throws -> Credential {
-        guard let parsed = APIKeyToken.parse(token) else { throw APIError.unauthorized() }
-        guard let (record, digest) = try await apiKeys.findWithDigest(id: parsed.keyId),
-              SecretHash.matches(parsed.secret, digest: digest),
-              record.revokedAt == nil
-        else {
+        let text = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let token = BearerToken.parse(text), let found = try await credentials.find(token) else {
             throw APIError.unauthorized()
         }
-        return Credential(kind: .apiKey, id: record.id, apiKeyId: record.id, envId: record.envId, orgId: record.orgId,
-                          permissions: record.permissions)
+        let secret: String
+        switch token {
+        case .apiKey(let key): secret = key.secret
+        case .session(_, let s), .serviceKey(_, let s): secret = s
+        }
+        guard SecretHash.matches(secret, digest: found.digest), !found.isRevoked else { throw APIError.unauthorized() }
+        if let expiresAt = found.expiresAt, expiresAt <= clock.now() { throw APIError.unauthorized() }
+        return found
     }
 
     public func authorize(context: HotRequestContext, operation: OperationDescriptor, inputs: PermissionInputs) async throws {

@@ -38,6 +38,23 @@ public struct PermissionSet: Sendable, Equatable {
         return (exact, prefixes)
     }
 
+    /// The first grant of `child` (resource, action) that this set does not cover, or nil when
+    /// `child` is a subset. A child pattern counts as the resource it names, so `event:user:*` is
+    /// covered by `event:*` or `event:user:*` but not by `event:user:a*`; `*` actions expand to
+    /// every action valid for the type.
+    public func firstGrantExceeding(_ child: PermissionSet) -> (resource: String, action: String)? {
+        for resource in child.grants.keys.sorted() {
+            let type = Self.split(resource)?.type ?? "*"
+            for action in (child.grants[resource] ?? []).sorted() {
+                let concrete = action == "*" ? PermissionRules.actions(expandingWildcardFor: type) : [action]
+                for needed in concrete where !allows(needed, on: resource) {
+                    return (resource, action)
+                }
+            }
+        }
+        return nil
+    }
+
     static func matches(pattern: String, urn: String) -> Bool {
         if pattern == "*:*" { return true }
         guard let (patternType, patternPath) = split(pattern), let (type, path) = split(urn), patternType == type else {

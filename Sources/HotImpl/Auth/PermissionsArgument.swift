@@ -1,6 +1,8 @@
 import Foundation
+import HotRuntime
 
-/// Parses a permission map given as JSON text (the CLI's `--permissions`).
+/// Parses and validates a permission map given as JSON text (the CLI's `--permissions`), by the
+/// same rules as the API.
 public enum PermissionsArgument {
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -11,9 +13,10 @@ public enum PermissionsArgument {
             throw Invalid(description: "--permissions must be a JSON object of resource URN to action arrays, e.g. {\"*:*\":[\"*\"]}")
         }
         guard !map.isEmpty else { throw Invalid(description: "--permissions must grant at least one resource") }
-        for (resource, actions) in map {
-            guard resource.contains(":") else { throw Invalid(description: "invalid resource '\(resource)': use type:path") }
-            guard !actions.isEmpty else { throw Invalid(description: "empty action list for '\(resource)'") }
+        do {
+            try PermissionRules.validate(map)
+        } catch let error as APIError {
+            throw Invalid(description: "--permissions: \(error.message)")
         }
         return map
     }

@@ -104,42 +104,6 @@ extension HotService {
         throw APIError.notImplemented("subscribeWithEvent")
     }
 
-    public func listSessions(_ input: ListSessions.Input, context: HotRequestContext) async throws -> ListSessions.Output {
-        throw APIError.notImplemented("listSessions")
-    }
-
-    public func createSession(_ input: CreateSession.Input, context: HotRequestContext) async throws -> CreateSession.Output {
-        throw APIError.notImplemented("createSession")
-    }
-
-    public func revokeAllSessions(_ input: RevokeAllSessions.Input, context: HotRequestContext) async throws -> RevokeAllSessions.Output {
-        throw APIError.notImplemented("revokeAllSessions")
-    }
-
-    public func revokeSession(_ input: RevokeSession.Input, context: HotRequestContext) async throws -> RevokeSession.Output {
-        throw APIError.notImplemented("revokeSession")
-    }
-
-    public func listServiceKeys(_ input: ListServiceKeys.Input, context: HotRequestContext) async throws -> ListServiceKeys.Output {
-        throw APIError.notImplemented("listServiceKeys")
-    }
-
-    public func createServiceKey(_ input: CreateServiceKey.Input, context: HotRequestContext) async throws -> CreateServiceKey.Output {
-        throw APIError.notImplemented("createServiceKey")
-    }
-
-    public func revokeAllServiceKeys(_ input: RevokeAllServiceKeys.Input, context: HotRequestContext) async throws -> RevokeAllServiceKeys.Output {
-        throw APIError.notImplemented("revokeAllServiceKeys")
-    }
-
-    public func getServiceKey(_ input: GetServiceKey.Input, context: HotRequestContext) async throws -> GetServiceKey.Output {
-        throw APIError.notImplemented("getServiceKey")
-    }
-
-    public func revokeServiceKey(_ input: RevokeServiceKey.Input, context: HotRequestContext) async throws -> RevokeServiceKey.Output {
-        throw APIError.notImplemented("revokeServiceKey")
-    }
-
     public func listDomains(_ input: ListDomains.Input, context: HotRequestContext) async throws -> ListDomains.Output {
         throw APIError.notImplemented("listDomains")
     }

@@ -8,11 +8,11 @@ public enum EncryptionKey {
         public var description: String
     }
 
-    public static func load(configured: String?, dataDirectory: URL) throws -> SymmetricKey {
-        if let configured { return try decode(configured, source: "HOT_ENCRYPTION_KEY") }
+    public static func load(configured: String?, dataDirectory: URL) throws -> SecretBox {
+        if let configured { return SecretBox(key: try decode(configured, source: "HOT_ENCRYPTION_KEY")) }
         let file = dataDirectory.appendingPathComponent("encryption.key")
         if let text = try? String(contentsOf: file, encoding: .utf8) {
-            return try decode(text.trimmingCharacters(in: .whitespacesAndNewlines), source: file.path)
+            return SecretBox(key: try decode(text.trimmingCharacters(in: .whitespacesAndNewlines), source: file.path))
         }
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let key = SymmetricKey(size: .bits256)
@@ -21,7 +21,7 @@ public enum EncryptionKey {
         guard FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw Invalid(description: "cannot write \(file.path)")
         }
-        return key
+        return SecretBox(key: key)
     }
 
     static func decode(_ text: String, source: String) throws -> SymmetricKey {

@@ -4,27 +4,48 @@ import HotRuntime
 import Hummingbird
 import Logging
 
-/// Builds the HTTP application: request ids and error envelopes on every route, then every
-/// operation of the spec through the generated routes.
+/// Builds the HTTP application: request ids, access log and error envelopes on every route, then
+/// every operation of the spec through the generated routes.
 public enum HotApplication {
-    public static func router(database: Database, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
+    /// What the application runs on; tests substitute the clock and the rate-limit policy.
+    public struct Environment: Sendable {
+        public var database: Database
+        /// Seals secrets at rest under the server's encryption key.
+        public var secrets: SecretBox
+        public var clock: any WallClock
+        public var rateLimits: RateLimitPolicy
+
+        public init(database: Database, secrets: SecretBox, clock: any WallClock = SystemWallClock(),
+                    rateLimits: RateLimitPolicy = .standard) {
+            self.database = database
+            self.secrets = secrets
+            self.clock = clock
+            self.rateLimits = rateLimits
+        }
+    }
+
+    public static func router(_ environment: Environment, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
         let router = Router(context: HotRequestContext.self)
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
-        let service = HotService(database: database, buildInfo: buildInfo)
-        let authorizer = Authorizer(apiKeys: APIKeyStore(database: database), projects: ProjectStore(database: database))
+        let service = HotService(
+            database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
+            clock: environment.clock)
+        let authorizer = Authorizer(
+            database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
+            policy: environment.rateLimits)
         HotRoutes.register(on: router, api: service, authorizer: authorizer)
         return router
     }
 
     public static func make(
-        database: Database, host: String, port: Int, logger: Logger,
+        _ environment: Environment, host: String, port: Int, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: Date())
+        let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: environment.clock.now())
         return Application(
-            router: router(database: database, buildInfo: buildInfo),
+            router: router(environment, buildInfo: buildInfo),
             configuration: .init(address: .hostname(host, port: port), serverName: "hot-server"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger

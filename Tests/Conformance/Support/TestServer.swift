@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HotImpl
 import HotRuntime
@@ -14,6 +15,14 @@ actor TestServer {
         var baseURL: String
         var database: Database
         var orgId: UUID
+        var logger: Logger
+
+        /// An app of its own on the shared database, with the given clock and rate limits.
+        func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
+            let environment = HotApplication.Environment(
+                database: database, secrets: TestServer.testSecrets, clock: clock, rateLimits: rateLimits)
+            return try await TestServer.startApp(environment, logger: logger)
+        }
     }
 
     static let shared = TestServer()
@@ -48,15 +57,27 @@ actor TestServer {
         try await Migrator(client: client, logger: logger).migrate()
         let org = try await OrgStore(database: database).ensureDefault()
 
+        // Every test shares 127.0.0.1, and many test 401s: failed authentication is not throttled
+        // here (its own tests start apps with the standard policy).
+        let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
+        let environment = HotApplication.Environment(database: database, secrets: testSecrets, rateLimits: lenient)
+        let baseURL = try await startApp(environment, logger: logger)
+        return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger)
+    }
+
+    static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
+
+    /// Starts another app on the shared database (e.g. with a manual clock); returns its base URL.
+    static func startApp(_ environment: HotApplication.Environment, logger: Logger) async throws -> String {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = HotApplication.make(database: database, host: "127.0.0.1", port: 0, logger: logger) { port in
+        let app = HotApplication.make(environment, host: "127.0.0.1", port: 0, logger: logger) { port in
             continuation.yield(port)
             continuation.finish()
         }
         Task.detached { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
-        return Running(baseURL: "http://127.0.0.1:\(port)", database: database, orgId: org.id)
+        return "http://127.0.0.1:\(port)"
     }
 }
 

@@ -1,0 +1,33 @@
+import Crypto
+import Foundation
+import HotRuntime
+
+/// Seals secrets at rest with AES-256-GCM under the server's encryption key: a random nonce per
+/// value, stored with the ciphertext and tag as one base64 string.
+public struct SecretBox: Sendable {
+    /// The raw key (SymmetricKey is not Sendable, so the box keeps the bytes and makes one per use).
+    let keyBytes: [UInt8]
+
+    public init(keyBytes: [UInt8]) {
+        self.keyBytes = keyBytes
+    }
+
+    public init(key: SymmetricKey) {
+        self.keyBytes = key.withUnsafeBytes { Array($0) }
+    }
+
+    var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+
+    public func seal(_ plaintext: Data) throws -> String {
+        guard let combined = try AES.GCM.seal(plaintext, using: key).combined else {
+            throw APIError.internalError()
+        }
+        return combined.base64EncodedString()
+    }
+
+    /// Fails when the value was sealed under another key or altered.
+    public func open(_ sealed: String) throws -> Data {
+        guard let combined = Data(base64Encoded: sealed) else { throw APIError.internalError() }
+        return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Generated
+import HotRuntime
+
+extension HotService {
+    public func createServiceKey(_ input: CreateServiceKey.Input, context: HotRequestContext) async throws -> CreateServiceKey.Output {
+        let issuer = try issuingAPIKey(context)
+        let body = input.body
+        try checkIssuable(body.permissions, by: issuer)
+        let now = clock.now()
+        let key = ServiceKeyStore.NewKey(
+            name: body.name, description: body.description, permissions: body.permissions, metadata: body.metadata,
+            expiresAt: body.expiresIn.map { now.addingTimeInterval(TimeInterval($0)) })
+        return .created(try await serviceKeys.create(apiKeyId: issuer.apiKeyId, envId: issuer.envId, key, now: now))
+    }
+
+    public func listServiceKeys(_ input: ListServiceKeys.Input, context: HotRequestContext) async throws -> ListServiceKeys.Output {
+        let issuer = try issuingAPIKey(context)
+        return .ok(try await serviceKeys.list(apiKeyId: issuer.apiKeyId, page: PageRequest(limit: input.limit, offset: input.offset)))
+    }
+
+    public func getServiceKey(_ input: GetServiceKey.Input, context: HotRequestContext) async throws -> GetServiceKey.Output {
+        let issuer = try issuingAPIKey(context)
+        guard let key = try await serviceKeys.find(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId) else {
+            throw APIError.notFound("Service key not found")
+        }
+        return .ok(key)
+    }
+
+    public func revokeServiceKey(_ input: RevokeServiceKey.Input, context: HotRequestContext) async throws -> RevokeServiceKey.Output {
+        let issuer = try issuingAPIKey(context)
+        guard try await serviceKeys.revoke(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId, now: clock.now()) else {
+            throw APIError.notFound("Service key not found")
+        }
+        return .noContent
+    }
+
+    public func revokeAllServiceKeys(_ input: RevokeAllServiceKeys.Input, context: HotRequestContext) async throws -> RevokeAllServiceKeys.Output {
+        let issuer = try issuingAPIKey(context)
+        return .ok(RevokedCount(revokedCount: try await serviceKeys.revokeAll(apiKeyId: issuer.apiKeyId, now: clock.now())))
+    }
+}

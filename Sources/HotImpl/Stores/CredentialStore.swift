@@ -1,0 +1,77 @@
+import Foundation
+import HotRuntime
+import PostgresNIO
+
+/// Looks up a bearer credential by the id in its token, with what authentication checks: the
+/// secret's digest, whether it (or its issuing API key) is revoked, its expiry, and the org's plan.
+public struct CredentialStore: Sendable {
+    public struct Found: Sendable {
+        public var credential: Credential
+        public var digest: String
+        /// The credential, or the API key that issued it, is revoked.
+        public var isRevoked: Bool
+        public var expiresAt: Date?
+        public var plan: String
+    }
+
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func find(_ token: BearerToken) async throws -> Found? {
+        switch token {
+        case .apiKey(let key):
+            return try await first(.apiKey, database.query("""
+                SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, k.permissions::text, k.secret_hash,
+                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan
+                FROM api_key k JOIN env e ON e.env_id = k.env_id JOIN org o ON o.org_id = e.org_id
+                WHERE k.api_key_id = \(key.keyId)
+                """))
+        case .session(let id, _):
+            return try await first(.session, database.query("""
+                SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                FROM session s JOIN api_key k ON k.api_key_id = s.api_key_id
+                JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
+                WHERE s.session_id = \(id)
+                """))
+        case .serviceKey(let id, _):
+            return try await first(.serviceKey, database.query("""
+                SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                FROM service_key s JOIN api_key k ON k.api_key_id = s.api_key_id
+                JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
+                WHERE s.service_key_id = \(id)
+                """))
+        }
+    }
+
+    private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
+        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, Bool, Date?, String).self)
+        guard let row = decoded.first else { return nil }
+        let permissions = try JSONColumn.decode([String: [String]].self, from: row.4)
+        return Found(
+            credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, orgId: row.3, permissions: permissions),
+            digest: row.5, isRevoked: row.6, expiresAt: row.7, plan: row.8)
+    }
+
+    /// Records use, at most once a minute per credential so that reads do not turn into writes.
+    public func touch(_ credential: Credential, at now: Date) async throws {
+        switch credential.kind {
+        case .apiKey:
+            return
+        case .session:
+            try await database.query("""
+                UPDATE session SET last_used_at = \(now)
+                WHERE session_id = \(credential.id) AND (last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute')
+                """)
+        case .serviceKey:
+            try await database.query("""
+                UPDATE service_key SET last_used_at = \(now)
+                WHERE service_key_id = \(credential.id) AND (last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute')
+                """)
+        }
+    }
+}
