@@ -96,7 +96,7 @@ public struct SchemaValidator: Sendable {
     /// Why `text` breaks `rule`, or nil. Also used for path, query and form values.
     public static func problem(with text: String, _ rule: StringRule) -> String? {
         if let allowed = rule.allowedValues, !allowed.contains(text) {
-            return "must be one of \(allowed.joined(separator: ", "))"
+            return "'\(text)' is not one of \(allowed.joined(separator: ", "))"
         }
         let length = text.count
         if let minLength = rule.minLength, length < minLength {

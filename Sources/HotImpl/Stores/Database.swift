@@ -18,9 +18,15 @@ public struct Database: Sendable {
         try await client.query(query, logger: logger)
     }
 
+    /// Runs `body` in a transaction; an error `body` throws (e.g. an APIError) comes out as itself,
+    /// after the rollback, rather than wrapped.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(connection)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError where error.rollbackError == nil && error.closureError != nil {
+            throw error.closureError!
         }
     }
 }

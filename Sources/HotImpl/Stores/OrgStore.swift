@@ -30,6 +30,14 @@ public struct OrgStore: Sendable {
         return Org(id: orgId, name: name, plan: plan)
     }
 
+    /// A further org (the default org serves the CLI; others separate tenants, e.g. in tests).
+    public func create(name: String, plan: String) async throws -> Org {
+        guard Self.plans.contains(plan) else { throw StoreError.invalid("unknown plan \(plan): use one of \(Self.plans.joined(separator: ", "))") }
+        let id = UUID.v7()
+        try await database.query("INSERT INTO org (org_id, name, plan) VALUES (\(id), \(name), \(plan))")
+        return Org(id: id, name: name, plan: plan)
+    }
+
     public func setDefaultPlan(_ plan: String) async throws -> Org {
         guard Self.plans.contains(plan) else { throw StoreError.invalid("unknown plan \(plan): use one of \(Self.plans.joined(separator: ", "))") }
         var org = try await ensureDefault()

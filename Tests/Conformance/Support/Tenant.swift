@@ -13,10 +13,12 @@ struct Tenant: Sendable {
     var token: String
     var keyId: UUID
 
-    static func make(permissions: [String: [String]] = ["*:*": ["*"]]) async throws -> Tenant {
-        let server = try await TestServer.shared.running()
+    /// `orgId` nil: the default org. `baseURL` nil: the shared server.
+    static func make(permissions: [String: [String]] = ["*:*": ["*"]], orgId: UUID? = nil, baseURL: String? = nil) async throws -> Tenant {
+        var server = try await TestServer.shared.running()
+        if let baseURL { server.baseURL = baseURL }
         let name = "test-\(UUID().lowercased)"
-        let env = try await EnvStore(database: server.database).ensure(name: name, orgId: server.orgId)
+        let env = try await EnvStore(database: server.database).ensure(name: name, orgId: orgId ?? server.orgId)
         let (record, token) = try await APIKeyStore(database: server.database).create(envId: env.envId, name: name, permissions: permissions)
         return Tenant(server: server, envId: env.envId, envName: name, token: token.text, keyId: record.id)
     }
