@@ -8,22 +8,37 @@ public final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
         var updated: Date
+        var rate: Double
+        var burst: Double
+
+        func refilled(at now: Date) -> Double {
+            min(burst, tokens + max(0, now.timeIntervalSince(updated)) * rate)
+        }
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
     let clock: any WallClock
+    /// Past this many buckets, full ones (which hold nothing a new bucket would not) are dropped,
+    /// so a stream of distinct addresses cannot grow memory without bound.
+    let pruneThreshold: Int
 
-    public init(clock: any WallClock) {
+    public init(clock: any WallClock, pruneThreshold: Int = 10_000) {
         self.clock = clock
+        self.pruneThreshold = pruneThreshold
     }
+
+    /// How many buckets are held (for tests of pruning).
+    public var count: Int { buckets.withLock { $0.count } }
 
     /// Takes a token; nil when admitted, otherwise the whole seconds until one is available.
     public func take(_ key: String, rate: Double, burst: Double) -> Int? {
         let now = clock.now()
         return buckets.withLock { buckets in
-            var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = max(0, now.timeIntervalSince(bucket.updated))
-            bucket.tokens = min(burst, bucket.tokens + elapsed * rate)
+            if buckets.count >= pruneThreshold, buckets[key] == nil {
+                buckets = buckets.filter { $0.value.refilled(at: now) < $0.value.burst }
+            }
+            var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now, rate: rate, burst: burst)
+            bucket.tokens = bucket.refilled(at: now)
             bucket.updated = now
             defer { buckets[key] = bucket }
             if bucket.tokens >= 1 {
@@ -39,7 +54,7 @@ public final class RateLimiter: Sendable {
         let now = clock.now()
         return buckets.withLock { buckets in
             guard let bucket = buckets[key] else { return nil }
-            let tokens = min(burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * rate)
+            let tokens = bucket.refilled(at: now)
             return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / rate).rounded(.up)))
         }
     }

@@ -94,6 +94,7 @@ public enum DatabaseError: Error, CustomStringConvertible {
     case badMigrationName(String)
     case migrationFailed(String, String)
     case badURL(String)
+    case unreachable(String)
 
     public var description: String {
         switch self {
@@ -101,6 +102,7 @@ public enum DatabaseError: Error, CustomStringConvertible {
         case .badMigrationName(let name): "migration file \(name) does not start with its number"
         case .migrationFailed(let name, let error): "migration \(name) failed: \(error)"
         case .badURL(let reason): "HOT_DATABASE_URL is not usable: \(reason)"
+        case .unreachable(let reason): "cannot reach the database: \(reason)"
         }
     }
 }

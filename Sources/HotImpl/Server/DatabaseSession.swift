@@ -31,7 +31,8 @@ public enum DatabaseSession {
                 unixSocketPath: endpoint.socketPath, username: endpoint.username, password: nil, database: endpoint.database)
         }
         do {
-            let result = try await withClient(clientConfiguration, logger: logger, body)
+            let result = try await withClient(
+                clientConfiguration, connectTimeout: .seconds(configuration.databaseConnectTimeout), logger: logger, body)
             try await cluster?.stop()
             return result
         } catch {
@@ -40,8 +41,27 @@ public enum DatabaseSession {
         }
     }
 
+    /// The pool retries a server that does not answer for as long as a request waits; a command
+    /// must instead fail promptly, with a reason.
+    static func waitForConnection(_ client: PostgresClient, timeout: Duration, logger: Logger) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await client.query("SELECT 1", logger: logger)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else {
+                throw DatabaseError.unreachable("no connection within \(timeout.components.seconds) s (check HOT_DATABASE_URL and that the server runs)")
+            }
+        }
+    }
+
     private static func withClient<Result: Sendable>(
-        _ configuration: PostgresClient.Configuration, logger: Logger,
+        _ configuration: PostgresClient.Configuration, connectTimeout: Duration, logger: Logger,
         _ body: @escaping @Sendable (Database, Defaults) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -52,6 +72,7 @@ public enum DatabaseSession {
             }
             group.addTask {
                 let database = Database(client: client, logger: logger)
+                try await waitForConnection(client, timeout: connectTimeout, logger: logger)
                 try await Migrator(client: client, logger: logger).migrate()
                 let org = try await OrgStore(database: database).ensureDefault()
                 let env = try await EnvStore(database: database).ensure(name: EnvStore.defaultName, orgId: org.id)

@@ -17,6 +17,8 @@ public struct HotConfiguration: Sendable {
     public var buildStorage: String
     /// `HOT_LOG_LEVEL`.
     public var logLevel: Logger.Level
+    /// `HOT_DATABASE_CONNECT_TIMEOUT` in seconds: how long startup waits for the database.
+    public var databaseConnectTimeout: Int64
     /// Managed cluster only: fsync and friends. Tests turn it off for speed.
     public var durableLocalDatabase: Bool
 
@@ -38,6 +40,10 @@ public struct HotConfiguration: Sendable {
         guard let timeout = Int(timeoutText), timeout > 0 else {
             throw Invalid(description: "HOT_RUNTIME_TIMEOUT must be a positive number of seconds (got \(timeoutText))")
         }
+        let connectText = value("HOT_DATABASE_CONNECT_TIMEOUT") ?? "15"
+        guard let connectTimeout = Int64(connectText), connectTimeout > 0 else {
+            throw Invalid(description: "HOT_DATABASE_CONNECT_TIMEOUT must be a positive number of seconds (got \(connectText))")
+        }
         let storage = value("HOT_BUILD_STORAGE") ?? "file"
         guard storage == "file" || storage.hasPrefix("s3://") else {
             throw Invalid(description: "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got \(storage))")
@@ -50,6 +56,7 @@ public struct HotConfiguration: Sendable {
             runtimeTimeout: timeout,
             buildStorage: storage,
             logLevel: level,
+            databaseConnectTimeout: connectTimeout,
             durableLocalDatabase: true
         )
     }

@@ -16,6 +16,8 @@ actor TestServer {
         var database: Database
         var orgId: UUID
         var logger: Logger
+        /// What `HOT_DATABASE_URL` would be to reach the test database (for CLI tests).
+        var databaseURL: String
 
         /// An app of its own on the shared database, with the given clock and rate limits.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
@@ -39,8 +41,10 @@ actor TestServer {
         var logger = Logger(label: "hot-server.tests")
         logger.logLevel = ProcessInfo.processInfo.environment["HOT_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let configuration: PostgresClient.Configuration
+        let databaseURL: String
         if let url = ProcessInfo.processInfo.environment["HOT_TEST_DATABASE_URL"] {
             configuration = try DatabaseURL.configuration(url)
+            databaseURL = url
         } else {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-tests-\(UUID().lowercased)")
             let cluster = LocalCluster(
@@ -48,6 +52,7 @@ actor TestServer {
                 logger: logger)
             let endpoint = try await cluster.start()
             ClusterCleanup.register(postmasterPID: endpoint.postmasterPID, directory: directory.path)
+            databaseURL = endpoint.url
             configuration = PostgresClient.Configuration(
                 unixSocketPath: endpoint.socketPath, username: endpoint.username, password: nil, database: endpoint.database)
         }
@@ -62,7 +67,7 @@ actor TestServer {
         let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
         let environment = HotApplication.Environment(database: database, secrets: testSecrets, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
-        return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger)
+        return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
