@@ -64,8 +64,8 @@ struct RendererTests {
         #expect(routes.contains(#"let limit = try RequestInput.queryInt(request, "limit", minimum: 1, maximum: nil)"#))
         #expect(routes.contains(#"let widgetId = try RequestInput.pathUUID(context, "widget_id")"#))
         #expect(routes.contains("rule: OperationSchemas.createWidgetBody, validator: Schemas.validator"))
-        #expect(routes.contains("return try Envelope.list(payload, status: HTTPResponse.Status(code: 200), context: context)"))
-        #expect(routes.contains("return Envelope.empty(status: HTTPResponse.Status(code: 204))"))
+        #expect(routes.contains("return try Envelope.list(payload, status: .ok, context: context)"))
+        #expect(routes.contains("return Envelope.empty(status: .noContent)"))
         #expect(RoutesRenderer.hummingbirdPath("/v1/projects/{project_id_or_slug}/builds/{build_id}")
             == "/v1/projects/:project_id_or_slug/builds/:build_id")
     }

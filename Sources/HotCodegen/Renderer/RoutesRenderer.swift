@@ -75,11 +75,11 @@ enum RoutesRenderer {
             w.line("try await authorizer.authorize(context: context, operation: operation, inputs: PermissionInputs(path: \(path), query: \(query), body: \(bodyJSON)))")
             let arguments = APIRenderer.inputFields(operation).map { "\($0.name): \(Naming.escaped($0.name))" }
             w.line("let input = \(operation.typeName).Input(\(arguments.joined(separator: ", ")))")
-            w.block("switch try await api.\(operation.operationId)(input, context: context)") { w in
-                for response in operation.responses {
-                    writeCase(response, operation, &w)
-                }
+            w.line("switch try await api.\(operation.operationId)(input, context: context) {")
+            for response in operation.responses {
+                writeCase(response, operation, &w)
             }
+            w.line("}")
         }
     }
 
@@ -129,8 +129,18 @@ enum RoutesRenderer {
         return "try RequestInput.require(\(read), \(Literal.string("form field '\(field.name)'")))"
     }
 
+    /// `.ok`, `.notFound`, … where HTTPTypes names the status; `HTTPResponse.Status(code:)` otherwise.
+    static func statusExpression(_ code: Int) -> String {
+        let named: [Int: String] = [
+            200: ".ok", 201: ".created", 202: ".accepted", 204: ".noContent", 400: ".badRequest", 401: ".unauthorized",
+            403: ".forbidden", 404: ".notFound", 409: ".conflict", 413: ".contentTooLarge", 429: ".tooManyRequests",
+            500: ".internalServerError", 501: ".notImplemented", 503: ".serviceUnavailable",
+        ]
+        return named[code] ?? "HTTPResponse.Status(code: \(code))"
+    }
+
     static func writeCase(_ response: ResponseDecl, _ operation: OperationDecl, _ w: inout SwiftWriter) {
-        let status = "HTTPResponse.Status(code: \(response.status))"
+        let status = statusExpression(response.status)
         let hasHeaders = APIRenderer.hasTypedHeaders(response)
         let headersBinding = hasHeaders ? ", let headers" : ""
         var headersArgument = ""

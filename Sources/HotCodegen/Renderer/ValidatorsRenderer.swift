@@ -36,16 +36,16 @@ enum ValidatorsRenderer {
             w.line()
             w.doc("The schema of an operation's response body for a status, if it has a JSON body.")
             w.block("public static func response(operationId: String, status: Int) -> SchemaRule?") { w in
-                w.block("switch (operationId, status)") { w in
-                    for operation in api.operations {
-                        for response in operation.responses {
-                            if let rule = response.rule {
-                                w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return \(expression(rule))")
-                            }
+                w.line("switch (operationId, status) {")
+                for operation in api.operations {
+                    for response in operation.responses {
+                        if let rule = response.rule {
+                            w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return \(expression(rule))")
                         }
                     }
-                    w.line("default: return nil")
                 }
+                w.line("default: return nil")
+                w.line("}")
             }
         }
         return w.text
