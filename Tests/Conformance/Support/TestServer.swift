@@ -14,6 +14,8 @@ actor TestServer {
         var baseURL: String
         var database: Database
         var orgId: UUID
+        /// How `database` connects, for tests that open their own connections (e.g. to another database).
+        var configuration: PostgresClient.Configuration
     }
 
     static let shared = TestServer()
@@ -56,7 +58,7 @@ actor TestServer {
         Task.detached { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
-        return Running(baseURL: "http://127.0.0.1:\(port)", database: database, orgId: org.id)
+        return Running(baseURL: "http://127.0.0.1:\(port)", database: database, orgId: org.id, configuration: configuration)
     }
 }
 
