@@ -98,7 +98,13 @@ let package = Package(
         ),
         .testTarget(
             name: "HotImplTests",
-            dependencies: ["HotImpl", "HotRuntime", "Generated"]
+            dependencies: [
+                "HotImpl",
+                "HotRuntime",
+                "Generated",
+                // DatabaseURL's tests read the PostgresClient.Configuration it builds.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

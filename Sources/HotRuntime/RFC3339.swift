@@ -4,8 +4,11 @@ import Foundation
 /// fraction (then milliseconds). Parsing accepts any offset and any fraction.
 public enum RFC3339 {
     public static func string(from date: Date) -> String {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        let millis = Int(((date.timeIntervalSince1970 - seconds) * 1000).rounded(.down))
+        // Whole microseconds first (PostgreSQL's precision): a Double meant to hold .123 s often
+        // holds a hair less, and truncating that straight to milliseconds would write .122.
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let seconds = (micros / 1_000_000).rounded(.down)
+        let millis = Int((micros - seconds * 1_000_000) / 1000)
         let whole = Date(timeIntervalSince1970: seconds).formatted(
             .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
                 .timeSeparator(.colon).timeZone(separator: .omitted))

@@ -24,12 +24,17 @@ public struct APIKeyToken: Sendable, Equatable {
     public static func parse(_ text: String) -> APIKeyToken? {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "hot",
-              parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit),
-              parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit),
+              parts[1].count == 32, parts[1].allSatisfy(\.isASCIIHexDigit),
+              parts[2].count == 64, parts[2].allSatisfy(\.isASCIIHexDigit),
               let keyId = UUID(hex32: String(parts[1]))
         else { return nil }
         return APIKeyToken(keyId: keyId, secret: String(parts[2]).lowercased())
     }
+}
+
+extension Character {
+    /// 0-9, a-f, A-F. `isHexDigit` also accepts the fullwidth forms (U+FF10…), which are not token text.
+    var isASCIIHexDigit: Bool { isASCII && isHexDigit }
 }
 
 extension UUID {

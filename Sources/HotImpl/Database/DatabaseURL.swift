@@ -17,11 +17,7 @@ public enum DatabaseURL {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let database = path.isEmpty ? username : (path.removingPercentEncoding ?? path)
         let port = components.port ?? Int(query["port"] ?? "") ?? 5432
-        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
-            return PostgresClient.Configuration(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
-        }
-        guard let host = components.host, !host.isEmpty else { throw DatabaseError.badURL("no host") }
+        // Checked before the unix socket case, which has no TLS: a typo in sslmode is an error either way.
         let tls: PostgresClient.Configuration.TLS
         switch query["sslmode"] ?? "prefer" {
         case "disable": tls = .disable
@@ -29,6 +25,11 @@ public enum DatabaseURL {
         case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
         case let mode: throw DatabaseError.badURL("unknown sslmode \(mode)")
         }
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            return PostgresClient.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        }
+        guard let host = components.host, !host.isEmpty else { throw DatabaseError.badURL("no host") }
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 }

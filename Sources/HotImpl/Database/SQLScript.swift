@@ -7,11 +7,13 @@ enum SQLScript {
         let chars = Array(script)
         var statements: [String] = []
         var current = ""
+        // Whether `current` holds anything but whitespace and comments (a chunk of only comments is no statement).
+        var hasCode = false
         var index = 0
         func flush() {
-            let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !isOnlyComments(trimmed) { statements.append(trimmed) }
+            if hasCode { statements.append(current.trimmingCharacters(in: .whitespacesAndNewlines)) }
             current = ""
+            hasCode = false
         }
         while index < chars.count {
             let c = chars[index]
@@ -19,6 +21,32 @@ enum SQLScript {
                 while index < chars.count, chars[index] != "\n" { current.append(chars[index]); index += 1 }
                 continue
             }
+            if c == "/", index + 1 < chars.count, chars[index + 1] == "*" {
+                // Block comments nest in PostgreSQL: `/* a /* b */ still a comment */`.
+                var depth = 0
+                while index < chars.count {
+                    if chars[index] == "/", index + 1 < chars.count, chars[index + 1] == "*" {
+                        depth += 1
+                        current += "/*"
+                        index += 2
+                    } else if chars[index] == "*", index + 1 < chars.count, chars[index + 1] == "/" {
+                        depth -= 1
+                        current += "*/"
+                        index += 2
+                        if depth == 0 { break }
+                    } else {
+                        current.append(chars[index])
+                        index += 1
+                    }
+                }
+                continue
+            }
+            if c == ";" {
+                flush()
+                index += 1
+                continue
+            }
+            if !c.isWhitespace { hasCode = true }
             if c == "'" || c == "\"" {
                 current.append(c)
                 index += 1
@@ -53,11 +81,6 @@ enum SQLScript {
                 }
                 continue
             }
-            if c == ";" {
-                flush()
-                index += 1
-                continue
-            }
             current.append(c)
             index += 1
         }
@@ -74,9 +97,5 @@ enum SQLScript {
             index += 1
         }
         return nil
-    }
-
-    private static func isOnlyComments(_ text: String) -> Bool {
-        text.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
     }
 }

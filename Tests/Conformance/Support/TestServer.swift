@@ -18,6 +18,8 @@ actor TestServer {
         var logger: Logger
         /// What `HOT_DATABASE_URL` would be to reach the test database (for CLI tests).
         var databaseURL: String
+        /// How `database` connects, for tests that open their own connections (e.g. to another database).
+        var configuration: PostgresClient.Configuration
 
         /// An app of its own on the shared database, with the given clock and rate limits.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
@@ -67,7 +69,8 @@ actor TestServer {
         let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
         let environment = HotApplication.Environment(database: database, secrets: testSecrets, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
-        return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL)
+        return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
+                       configuration: configuration)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))

@@ -1,0 +1,259 @@
+import AsyncHTTPClient
+import Foundation
+import HotImpl
+import HotRuntime
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import Testing
+
+@Suite("HTTP behaviour")
+struct HTTPBehaviourTests {
+    /// A request with exactly `headers` (no token added), for the authentication cases.
+    static func raw(_ server: TestServer.Running, _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = []) async throws -> Tenant.Reply {
+        var request = HTTPClientRequest(url: server.baseURL + path)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1024 * 1024)
+        return Tenant.Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
+    }
+
+    static func requestIdHeader(_ reply: Tenant.Reply) -> String? { reply.headers.first(name: "X-Request-Id") }
+
+    /// The error envelope's code, and that its request id is the header's.
+    static func expectErrorEnvelope(_ reply: Tenant.Reply, status: Int, code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(reply.status == status, "\(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+        let error = reply.json?["error"]
+        #expect(error?["code"]?.stringValue == code, sourceLocation: sourceLocation)
+        #expect(error?["message"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
+        let header = requestIdHeader(reply)
+        #expect(header != nil, sourceLocation: sourceLocation)
+        #expect(error?["request_id"]?.stringValue == header, sourceLocation: sourceLocation)
+        #expect(reply.json?.objectValue?.keys.sorted() == ["error"], sourceLocation: sourceLocation)
+    }
+
+    // MARK: Authentication
+
+    @Test("no Authorization header answers 401 in the error envelope")
+    func noHeader() async throws {
+        let tenant = try await Tenant.make()
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects", authorized: false), status: 401, code: "unauthorized")
+    }
+
+    @Test("malformed Authorization headers answer 401", arguments: [
+        "Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "hot_0123", "Bearer hot_abc_def",
+        "Bearer hot_0123456789abcdef0123456789abcdef_0123",
+    ])
+    func malformed(header: String) async throws {
+        let server = try await TestServer.shared.running()
+        Self.expectErrorEnvelope(try await Self.raw(server, "/v1/projects", headers: [("Authorization", header)]), status: 401, code: "unauthorized")
+    }
+
+    @Test("a well-formed token for a key that does not exist answers 401")
+    func unknownKey() async throws {
+        let tenant = try await Tenant.make()
+        let token = APIKeyToken.generate(keyId: UUID.v7()).text
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects", token: token), status: 401, code: "unauthorized")
+    }
+
+    @Test("the right key id with a wrong secret answers 401")
+    func wrongSecret() async throws {
+        let tenant = try await Tenant.make()
+        let token = APIKeyToken(keyId: tenant.keyId, secret: SecretHash.randomHex(bytes: 32)).text
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects", token: token), status: 401, code: "unauthorized")
+        // The genuine token still works.
+        #expect(try await tenant.send(.GET, "/v1/projects").status == 200)
+    }
+
+    @Test("the bearer scheme is case-insensitive and the token is the same in any hex case")
+    func tokenCase() async throws {
+        let tenant = try await Tenant.make()
+        let server = tenant.server
+        #expect(try await Self.raw(server, "/v1/projects", headers: [("Authorization", "bearer \(tenant.token)")]).status == 200)
+        let parts = tenant.token.split(separator: "_")
+        let upper = "hot_\(parts[1].uppercased())_\(parts[2].uppercased())"
+        #expect(try await Self.raw(server, "/v1/projects", headers: [("Authorization", "Bearer \(upper)")]).status == 200)
+    }
+
+    @Test("a revoked key answers 401 from then on")
+    func revoked() async throws {
+        let tenant = try await Tenant.make()
+        let token = try await tenant.key(permissions: ["*:*": ["*"]])
+        #expect(try await tenant.send(.GET, "/v1/projects", token: token).status == 200)
+        let keyId = try #require(APIKeyToken.parse(token)?.keyId)
+        #expect(try await APIKeyStore(database: tenant.server.database).revoke(id: keyId))
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects", token: token), status: 401, code: "unauthorized")
+        // Other keys of the env are unaffected.
+        #expect(try await tenant.send(.GET, "/v1/projects").status == 200)
+    }
+
+    // MARK: Envelope and request id
+
+    @Test("a success carries meta.request_id equal to X-Request-Id, and an RFC 3339 meta.timestamp of now")
+    func successMeta() async throws {
+        let tenant = try await Tenant.make()
+        for path in ["/v1/projects", "/v1/env"] {
+            let before = Date()
+            let reply = try await tenant.send(.GET, path)
+            let after = Date()
+            #expect(reply.status == 200)
+            let header = try #require(Self.requestIdHeader(reply))
+            #expect(UUID(uuidString: header) != nil)
+            #expect(header == header.lowercased())
+            let meta = try #require(reply.json?["meta"])
+            #expect(meta["request_id"]?.stringValue == header)
+            let timestamp = try #require(meta["timestamp"]?.stringValue.flatMap(RFC3339.date(from:)))
+            // The server writes milliseconds: allow the truncation.
+            #expect(timestamp >= before.addingTimeInterval(-0.001) && timestamp <= after)
+        }
+    }
+
+    @Test("an error carries error.request_id equal to X-Request-Id")
+    func errorRequestId() async throws {
+        let tenant = try await Tenant.make()
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects/nope"), status: 404, code: "not_found")
+        Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects", body: "{"), status: 400, code: "bad_request")
+    }
+
+    @Test("every request gets its own request id")
+    func distinctRequestIds() async throws {
+        let tenant = try await Tenant.make()
+        var ids: Set<String> = []
+        for path in ["/v1/projects", "/v1/projects", "/v1/projects/nope", "/status", "/nowhere"] {
+            ids.insert(try #require(Self.requestIdHeader(try await tenant.send(.GET, path))))
+        }
+        #expect(ids.count == 5)
+    }
+
+    @Test("the env endpoint describes the credential's env")
+    func env() async throws {
+        let tenant = try await Tenant.make()
+        let data = try #require(try await tenant.send(.GET, "/v1/env").json?["data"])
+        #expect(data["env_id"]?.stringValue == tenant.envId.lowercased)
+        #expect(data["name"]?.stringValue == tenant.envName)
+    }
+
+    // MARK: Routing and validation
+
+    @Test("an operation without an implementation answers 501 not_implemented in the envelope")
+    func notImplemented() async throws {
+        let tenant = try await Tenant.make()
+        let reply = try await tenant.send(.GET, "/v1/runs")
+        Self.expectErrorEnvelope(reply, status: 501, code: "not_implemented")
+        #expect(reply.json?["error"]?["message"]?.stringValue?.contains("listRuns") == true)
+    }
+
+    @Test("an unknown path answers 404 not_found in the envelope")
+    func unknownPath() async throws {
+        let tenant = try await Tenant.make()
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/nothing-here"), status: 404, code: "not_found")
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/nowhere", authorized: false), status: 404, code: "not_found")
+    }
+
+    @Test("a body that is not JSON answers 400")
+    func invalidJSON() async throws {
+        let tenant = try await Tenant.make()
+        for body in ["{", "name=x", #"{"name" "x"}"#] {
+            let reply = try await tenant.send(.POST, "/v1/projects", body: body)
+            Self.expectErrorEnvelope(reply, status: 400, code: "bad_request")
+        }
+    }
+
+    @Test("a missing body answers 400")
+    func missingBody() async throws {
+        let tenant = try await Tenant.make()
+        Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects"), status: 400, code: "bad_request")
+    }
+
+    @Test("an unknown body field answers 400 naming it")
+    func unknownField() async throws {
+        let tenant = try await Tenant.make()
+        let reply = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"ok","colour":"red"}"#)
+        Self.expectErrorEnvelope(reply, status: 400, code: "bad_request")
+        #expect(reply.json?["error"]?["message"]?.stringValue?.contains("colour") == true)
+        // Nothing was created.
+        #expect(try await tenant.send(.GET, "/v1/projects/ok").status == 404)
+    }
+
+    @Test("a body of the wrong JSON type answers 400")
+    func wrongBodyType() async throws {
+        let tenant = try await Tenant.make()
+        for body in ["[]", #"{"name":1}"#, "null", #""name""#] {
+            Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects", body: body), status: 400, code: "bad_request")
+        }
+    }
+
+    @Test("a non-UUID where the path wants a UUID answers 400 naming the parameter")
+    func nonUUIDPath() async throws {
+        let tenant = try await Tenant.make()
+        let reply = try await tenant.send(.GET, "/v1/runs/not-a-uuid")
+        Self.expectErrorEnvelope(reply, status: 400, code: "bad_request")
+        #expect(reply.json?["error"]?["message"]?.stringValue?.contains("run_id") == true)
+    }
+
+    @Test("authentication comes before validation: a bad path parameter without a token is 401")
+    func authBeforeValidation() async throws {
+        let tenant = try await Tenant.make()
+        Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/runs/not-a-uuid", authorized: false), status: 401, code: "unauthorized")
+    }
+
+    // MARK: Status
+
+    @Test("GET /status needs no credential and reports version, git_sha and start_time")
+    func status() async throws {
+        let server = try await TestServer.shared.running()
+        let reply = try await Self.raw(server, "/status")
+        #expect(reply.status == 200)
+        let json = try #require(reply.json)
+        #expect(json["status"] == "ok")
+        #expect(json["version"]?.stringValue?.isEmpty == false)
+        #expect(json["version"]?.stringValue == HotVersion.current)
+        #expect(json["git_sha"]?.stringValue?.isEmpty == false)
+        let start = try #require(json["start_time"]?.stringValue.flatMap(RFC3339.date(from:)))
+        #expect(start <= Date())
+        #expect(Self.requestIdHeader(reply) != nil)
+        // A bad token does not matter to an unauthenticated operation.
+        #expect(try await Self.raw(server, "/status", headers: [("Authorization", "Bearer nonsense")]).status == 200)
+    }
+
+    // MARK: Migrations
+
+    @Test("migrating the already migrated test database applies nothing")
+    func migrateAgain() async throws {
+        let server = try await TestServer.shared.running()
+        let applied = try await Migrator(client: server.database.client, logger: server.database.logger).migrate()
+        #expect(applied == [])
+    }
+
+    @Test("two concurrent migrations of a fresh database both succeed and apply each migration once")
+    func concurrentMigrations() async throws {
+        let server = try await TestServer.shared.running()
+        let name = "hot_migrate_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        try await server.database.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: server.database.logger)
+        var configuration = server.configuration
+        configuration.database = name
+        let client = PostgresClient(configuration: configuration, backgroundLogger: server.database.logger)
+        let running = Task { await client.run() }
+        do {
+            let migrator = Migrator(client: client, logger: server.database.logger)
+            async let first = migrator.migrate()
+            async let second = migrator.migrate()
+            let (a, b) = try await (first, second)
+            let bundled = try Migrator.bundled().map(\.name)
+            // One of them applied everything, the other found nothing left to do.
+            #expect(Set([a, b]) == Set([bundled, []]))
+            #expect(try await migrator.migrate() == [])
+            var versions: [Int] = []
+            for try await version in try await client.query("SELECT version FROM schema_migration ORDER BY version").decode(Int.self) {
+                versions.append(version)
+            }
+            #expect(versions == (try Migrator.bundled().map(\.version)))
+        } catch {
+            Issue.record(error)
+        }
+        running.cancel()
+        _ = await running.value
+        try await server.database.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: server.database.logger)
+    }
+}
