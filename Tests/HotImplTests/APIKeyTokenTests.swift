@@ -69,3 +69,28 @@ struct APIKeyTokenTests {
         #expect(APIKeyToken.parse(text) == nil)
     }
 }
+
+@Suite("BearerToken")
+struct BearerTokenTests {
+    @Test("each kind of token is told apart by its shape and round-trips")
+    func kinds() throws {
+        let id = UUID()
+        let session = BearerToken.newSession(id: id)
+        #expect(BearerToken.parse(session.text) == .session(id: id, secret: session.secret))
+        let serviceKey = BearerToken.newServiceKey(id: id)
+        #expect(BearerToken.parse(serviceKey.text) == .serviceKey(id: id, secret: serviceKey.secret))
+        let apiKey = APIKeyToken.generate(keyId: id)
+        #expect(BearerToken.parse(apiKey.text) == .apiKey(apiKey))
+    }
+
+    @Test("wrong lengths, extra parts and non-ASCII hex are not tokens", arguments: [
+        "s_" + String(repeating: "a", count: 32) + "_" + String(repeating: "b", count: 31),
+        "s_" + String(repeating: "a", count: 32) + "_" + String(repeating: "b", count: 32) + "_c",
+        String(repeating: "a", count: 31) + "_" + String(repeating: "b", count: 32),
+        String(repeating: "ａ", count: 32) + "_" + String(repeating: "b", count: 32),
+        "", "_", "s_",
+    ])
+    func malformed(_ text: String) {
+        #expect(BearerToken.parse(text) == nil)
+    }
+}

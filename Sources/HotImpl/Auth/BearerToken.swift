@@ -33,7 +33,7 @@ public enum BearerToken: Sendable, Equatable {
     static func idAndSecret(_ text: Substring, secretLength: Int) -> (UUID, String)? {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 32, parts[1].count == secretLength,
-              parts[0].allSatisfy(\.isHexDigit), parts[1].allSatisfy(\.isHexDigit),
+              parts[0].allSatisfy(\.isASCIIHexDigit), parts[1].allSatisfy(\.isASCIIHexDigit),
               let id = UUID(hex32: String(parts[0]))
         else { return nil }
         return (id, parts[1].lowercased())

@@ -20,6 +20,8 @@ actor TestServer {
         var databaseURL: String
         /// How `database` connects, for tests that open their own connections (e.g. to another database).
         var configuration: PostgresClient.Configuration
+        /// Held so the managed cluster lives as long as the process (ClusterCleanup stops it at exit).
+        var cluster: LocalCluster?
 
         /// An app of its own on the shared database, with the given clock and rate limits.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
@@ -44,15 +46,17 @@ actor TestServer {
         logger.logLevel = ProcessInfo.processInfo.environment["HOT_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let configuration: PostgresClient.Configuration
         let databaseURL: String
+        var cluster: LocalCluster?
         if let url = ProcessInfo.processInfo.environment["HOT_TEST_DATABASE_URL"] {
             configuration = try DatabaseURL.configuration(url)
             databaseURL = url
         } else {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-tests-\(UUID().lowercased)")
-            let cluster = LocalCluster(
+            let local = LocalCluster(
                 configuration: LocalClusterConfiguration(dataDirectory: directory.appendingPathComponent("postgres"), durable: false),
                 logger: logger)
-            let endpoint = try await cluster.start()
+            let endpoint = try await local.start()
+            cluster = local
             ClusterCleanup.register(postmasterPID: endpoint.postmasterPID, directory: directory.path)
             databaseURL = endpoint.url
             configuration = PostgresClient.Configuration(
@@ -70,7 +74,7 @@ actor TestServer {
         let environment = HotApplication.Environment(database: database, secrets: testSecrets, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
-                       configuration: configuration)
+                       configuration: configuration, cluster: cluster)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
