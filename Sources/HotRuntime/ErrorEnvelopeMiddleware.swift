@@ -28,6 +28,14 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 logger.error("request failed", metadata: ["code": .string(error.code), "message": .string(error.message)])
             }
             return error
+        case let error as any HTTPResponseError where !(error is HTTPError):
+            // Hummingbird's own errors with a status (e.g. a body over the server's limit).
+            let status = error.status
+            if status.code < 500 {
+                return APIError(status: status, code: status == .notFound ? "not_found" : "bad_request", message: status.reasonPhrase)
+            }
+            logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+            return .internalError()
         case let error as HTTPError:
             let status = error.status
             switch status {

@@ -77,7 +77,7 @@ public enum RequestInput {
 
     /// Like `jsonBody`, but an empty body is nil.
     public static func optionalJSONBody(_ request: Request, context: HotRequestContext, rule: SchemaRule, validator: SchemaValidator) async throws -> JSONValue? {
-        let buffer = try await collect(request, context: context)
+        let buffer = try await collect(request, context: context, limit: maximumJSONBody)
         guard buffer.readableBytes > 0 else { return nil }
         let value: JSONValue
         do {
@@ -126,11 +126,17 @@ public enum RequestInput {
         return nil
     }
 
-    static func collect(_ request: Request, context: HotRequestContext) async throws -> ByteBuffer {
+    /// The largest JSON body read (as axum's default); only uploads may use the context's larger limit.
+    public static let maximumJSONBody = 2 * 1024 * 1024
+
+    static func collect(_ request: Request, context: HotRequestContext, limit: Int? = nil) async throws -> ByteBuffer {
+        let limit = limit ?? context.maxUploadSize
         do {
-            return try await request.body.collect(upTo: context.maxUploadSize)
+            return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(context.maxUploadSize) bytes")
+            throw APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
+        } catch is NIOTooManyBytesError {
+            throw APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Generated
+import HotImpl
 import HotRuntime
 import NIOHTTP1
 
@@ -35,7 +36,8 @@ struct ExampleReplay {
 
     func run() async throws -> (Outcome, [String]) {
         guard let operation else { return (.notReproducible("no operation"), ["\(example.operationId) is not in the operation table"]) }
-        let tenant = try await Tenant.make()
+        var tenant = try await Tenant.make()
+        var repeats = 0
         var token: String? = nil
         var authorized = true
         var createFixtures = true
@@ -80,6 +82,19 @@ struct ExampleReplay {
             }
             body = success
             sendTwice = true
+        case 429 where documentedErrorCode == "rate_limit_exceeded":
+            // An org of its own on the starter plan, on a server whose clock stands still: the
+            // request past the plan's burst is refused.
+            let server = try await TestServer.shared.running()
+            let org = try await OrgStore(database: server.database).create(name: "limited-\(UUID().lowercased)", plan: "starter")
+            tenant = try await Tenant.make(orgId: org.id, baseURL: try await TestServer.shared.frozenClockApp())
+            repeats = Int(RateLimitPolicy.standard.requestsPerSecond["starter"] ?? 0)
+            body = body ?? successRequestBody
+        case 413:
+            guard successRequest?.requestContentType == "application/json" else {
+                return (.notReproducible("413 for a non-JSON body"), [])
+            }
+            body = #"{"padding":""# + String(repeating: "x", count: RequestInput.maximumJSONBody) + #""}"#
         default:
             return (.notReproducible("status \(example.status)"), [])
         }
@@ -107,7 +122,8 @@ struct ExampleReplay {
         if contentType == "multipart/form-data", let fields = body {
             (contentType, body) = Self.multipart(fromExample: fields)
         }
-        if sendTwice {
+        if sendTwice { repeats = 1 }
+        for _ in 0..<repeats {
             _ = try await tenant.send(method, path, body: body, contentType: contentType, token: token, authorized: authorized)
         }
         let reply = try await tenant.send(method, path, body: body, contentType: contentType, token: token, authorized: authorized)
@@ -168,6 +184,9 @@ struct ExampleReplay {
             return ["\(label): expected \(example.status), got \(reply.status): \(String(decoding: reply.body, as: UTF8.self))"]
         }
         if reply.headers.first(name: "X-Request-Id") == nil { problems.append("\(label): no X-Request-Id header") }
+        if example.status == 429, Int(reply.headers.first(name: "Retry-After") ?? "") == nil {
+            problems.append("\(label): 429 without a Retry-After in whole seconds")
+        }
         guard example.responseContentType == "application/json" else { return problems }
         guard let json = reply.json else { return problems + ["\(label): the body is not JSON"] }
         if let rule = OperationSchemas.response(operationId: example.operationId, status: example.status) {

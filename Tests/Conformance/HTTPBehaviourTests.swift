@@ -257,3 +257,16 @@ struct HTTPBehaviourTests {
         try await server.database.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: server.database.logger)
     }
 }
+
+@Suite("Request size")
+struct RequestSizeTests {
+    @Test("a JSON body over 2 MiB is refused with 413 in the error envelope, and the server keeps serving")
+    func oversizedJSON() async throws {
+        let tenant = try await Tenant.make()
+        let big = #"{"name":""# + String(repeating: "a", count: RequestInput.maximumJSONBody) + #""}"#
+        let reply = try await tenant.send(.POST, "/v1/projects", body: big)
+        #expect(reply.status == 413)
+        #expect(reply.json?["error"]?["code"] == "bad_request")
+        #expect(try await tenant.send(.GET, "/v1/projects").status == 200)
+    }
+}

@@ -33,6 +33,16 @@ actor TestServer {
 
     static let shared = TestServer()
     private var starting: Task<Running, any Error>?
+    private var frozen: Task<String, any Error>?
+
+    /// An app whose clock never moves, with the standard rate limits: a bucket emptied there stays
+    /// empty, so a 429 can be produced deterministically.
+    func frozenClockApp() async throws -> String {
+        if let frozen { return try await frozen.value }
+        let task = Task { try await running().app(clock: ManualWallClock()) }
+        frozen = task
+        return try await task.value
+    }
 
     func running() async throws -> Running {
         if let starting { return try await starting.value }
