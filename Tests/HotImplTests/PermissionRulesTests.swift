@@ -73,19 +73,7 @@ struct PermissionRulesTests {
         #expect(narrow.firstGrantExceeding(PermissionSet(["event:user:abc*": ["create"]])) == nil)
     }
 
-    /// A deterministic generator, so a failing case can be reproduced.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomMap(_ rng: inout SplitMix) -> [String: [String]] {
+    static func randomMap(_ rng: inout SeededGenerator) -> [String: [String]] {
         let types = Array(PermissionRules.validActions.keys).sorted()
         let segments = ["a", "ab", "abc", "b", "user", "x"]
         var map: [String: [String]] = [:]
@@ -104,7 +92,7 @@ struct PermissionRulesTests {
 
     @Test("property: subsets hold for sub-maps and fail exactly when some concrete request would be escalated")
     func subsetProperties() throws {
-        var rng = SplitMix(state: 0x5EED)
+        var rng = SeededGenerator(seed: 0x5EED)
         for _ in 0..<500 {
             let parentMap = Self.randomMap(&rng)
             try PermissionRules.validate(parentMap)
