@@ -142,3 +142,30 @@ struct SessionsTests {
         #expect(try await createSession(tenant, #"{"permissions":{"env:*":["read"]}}"#).status == 201)
     }
 }
+
+@Suite("Credential use")
+struct CredentialUseTests {
+    @Test("a session records when it was last used, at most once a minute")
+    func lastUsed() async throws {
+        let server = try await TestServer.shared.running()
+        let clock = ManualWallClock()
+        let tenant = try await Tenant.make(baseURL: try await server.app(clock: clock))
+        let created = try await tenant.send(.POST, "/v1/sessions", body: #"{"permissions":{"env:*":["read"]}}"#)
+        let token = try #require(created.json?["data"]?["token"]?.stringValue)
+        func lastUsed() async throws -> String? {
+            let list = try await tenant.send(.GET, "/v1/sessions")
+            guard case .array(let items)? = list.json?["data"] else { return nil }
+            return items.first?["last_used_at"]?.stringValue
+        }
+        #expect(try await lastUsed() == nil)
+        _ = try await tenant.send(.GET, "/v1/env", token: token)
+        let first = try #require(try await lastUsed())
+        clock.advance(by: 30)
+        _ = try await tenant.send(.GET, "/v1/env", token: token)
+        #expect(try await lastUsed() == first)
+        clock.advance(by: 31)
+        _ = try await tenant.send(.GET, "/v1/env", token: token)
+        let later = try #require(try await lastUsed())
+        #expect(later != first)
+    }
+}

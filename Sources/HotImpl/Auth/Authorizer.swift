@@ -44,7 +44,7 @@ public struct Authorizer: RequestAuthorizer {
         guard operation.credentials.contains(found.credential.kind) else {
             throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")
         }
-        try await credentials.touch(found.credential, at: clock.now())
+        try await credentials.touch(found, at: clock.now())
         return found.credential
     }
 

@@ -12,6 +12,8 @@ public struct CredentialStore: Sendable {
         public var isRevoked: Bool
         public var expiresAt: Date?
         public var plan: String
+        /// When the credential was last used (API keys do not record it).
+        public var lastUsedAt: Date?
     }
 
     let database: Database
@@ -25,14 +27,14 @@ public struct CredentialStore: Sendable {
         case .apiKey(let key):
             return try await first(.apiKey, database.query("""
                 SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, k.permissions::text, k.secret_hash,
-                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan
+                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan, NULL::timestamptz
                 FROM api_key k JOIN env e ON e.env_id = k.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE k.api_key_id = \(key.keyId)
                 """))
         case .session(let id, _):
             return try await first(.session, database.query("""
                 SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
                 FROM session s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.session_id = \(id)
@@ -40,7 +42,7 @@ public struct CredentialStore: Sendable {
         case .serviceKey(let id, _):
             return try await first(.serviceKey, database.query("""
                 SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
                 FROM service_key s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.service_key_id = \(id)
@@ -49,16 +51,18 @@ public struct CredentialStore: Sendable {
     }
 
     private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
-        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, Bool, Date?, String).self)
+        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, Bool, Date?, String, Date?).self)
         guard let row = decoded.first else { return nil }
         let permissions = try JSONColumn.decode([String: [String]].self, from: row.4)
         return Found(
             credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, orgId: row.3, permissions: permissions),
-            digest: row.5, isRevoked: row.6, expiresAt: row.7, plan: row.8)
+            digest: row.5, isRevoked: row.6, expiresAt: row.7, plan: row.8, lastUsedAt: row.9)
     }
 
     /// Records use, at most once a minute per credential so that reads do not turn into writes.
-    public func touch(_ credential: Credential, at now: Date) async throws {
+    public func touch(_ found: Found, at now: Date) async throws {
+        if let last = found.lastUsedAt, now.timeIntervalSince(last) < 60 { return }
+        let credential = found.credential
         switch credential.kind {
         case .apiKey:
             return
