@@ -15,15 +15,18 @@ public struct Credential: Sendable, Equatable {
     /// The API key that issued this credential (its own id for an API key).
     public var apiKeyId: UUID
     public var envId: UUID
+    /// The env's name (what `{env}` in a permission template stands for).
+    public var envName: String
     public var orgId: UUID
     /// Resource URN → actions, as stored with the credential.
     public var permissions: [String: [String]]
 
-    public init(kind: CredentialKind, id: UUID, apiKeyId: UUID, envId: UUID, orgId: UUID, permissions: [String: [String]]) {
+    public init(kind: CredentialKind, id: UUID, apiKeyId: UUID, envId: UUID, envName: String, orgId: UUID, permissions: [String: [String]]) {
         self.kind = kind
         self.id = id
         self.apiKeyId = apiKeyId
         self.envId = envId
+        self.envName = envName
         self.orgId = orgId
         self.permissions = permissions
     }

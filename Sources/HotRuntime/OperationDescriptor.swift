@@ -22,6 +22,10 @@ public struct PermissionRequirement: Sendable, Equatable {
 
     /// The resource type: the part of the template before the first colon.
     public var resourceType: String { String(resource.prefix { $0 != ":" }) }
+
+    /// Whether the template names a request body value (then it can only be checked once the
+    /// body is read; otherwise before).
+    public var readsBody: Bool { resource.contains("{body.") }
 }
 
 /// One row of the operation table: what the authentication middleware and the router know of
@@ -33,14 +37,15 @@ public struct OperationDescriptor: Sendable, Equatable {
     public var path: String
     /// Empty: no authentication.
     public var credentials: Set<CredentialKind>
-    public var permission: PermissionRequirement?
+    /// Every one must be granted (empty: authentication alone suffices).
+    public var permissions: [PermissionRequirement]
 
-    public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>, permission: PermissionRequirement?) {
+    public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>, permissions: [PermissionRequirement]) {
         self.operationId = operationId
         self.method = method
         self.path = path
         self.credentials = credentials
-        self.permission = permission
+        self.permissions = permissions
     }
 
     public var requiresAuthentication: Bool { !credentials.isEmpty }

@@ -7,7 +7,7 @@ public protocol RequestAuthorizer: Sendable {
     /// none), or 401 (unknown, expired, revoked), 403 (credential type not allowed), 429.
     func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential?
 
-    /// Runs once the input is decoded and valid: 403 unless the credential holds the operation's
-    /// permission on the resource the inputs name.
-    func authorize(context: HotRequestContext, operation: OperationDescriptor, inputs: PermissionInputs) async throws
+    /// 403 unless the credential holds each of `requirements` on the resource the inputs name.
+    /// Routes check the requirements that need no body before reading it, the others after.
+    func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws
 }

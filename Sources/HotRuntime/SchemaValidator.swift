@@ -123,10 +123,42 @@ final class PatternCache: Sendable {
     static let shared = PatternCache()
     private let compiled = Mutex<[String: NSRegularExpression]>([:])
 
+    /// JSON Schema patterns are ECMA-262, where `$` matches only at the end of the input; ICU's `$`
+    /// also matches before a final newline (so `^[a-z]+$` would take "abc\n"). Unescaped `$`
+    /// outside character classes becomes `\z`.
+    static func endAnchoredAtEnd(_ pattern: String) -> String {
+        var result = ""
+        var escaped = false
+        var inClass = false
+        for character in pattern {
+            if escaped {
+                result.append(character)
+                escaped = false
+                continue
+            }
+            switch character {
+            case "\\":
+                escaped = true
+                result.append(character)
+            case "[":
+                inClass = true
+                result.append(character)
+            case "]":
+                inClass = false
+                result.append(character)
+            case "$" where !inClass:
+                result += "\\z"
+            default:
+                result.append(character)
+            }
+        }
+        return result
+    }
+
     func matches(_ text: String, _ pattern: String) -> Bool {
         let regex: NSRegularExpression? = compiled.withLock { cache in
             if let hit = cache[pattern] { return hit }
-            let made = try? NSRegularExpression(pattern: pattern)
+            let made = try? NSRegularExpression(pattern: Self.endAnchoredAtEnd(pattern))
             cache[pattern] = made
             return made
         }

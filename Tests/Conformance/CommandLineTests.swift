@@ -35,6 +35,12 @@ struct CommandLineTests {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        // A command that hangs fails the test instead of stalling the suite.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
         // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
         async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
         async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value

@@ -51,7 +51,7 @@ struct ExampleReplay {
         case 401:
             authorized = false
         case 403:
-            guard operation.permission != nil, documentedErrorCode == "forbidden" else {
+            guard !operation.permissions.isEmpty, documentedErrorCode == "forbidden" else {
                 return (.notReproducible("403 \(documentedErrorCode ?? "")"), [])
             }
             // A key of the same env that holds no permission the operation could need.

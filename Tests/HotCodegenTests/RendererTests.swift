@@ -74,7 +74,7 @@ struct RendererTests {
     func operations() throws {
         let operations = try #require(try generate(SpecFixtures.widgets())["Operations.swift"])
         #expect(operations.contains("credentials: [.apiKey, .session],"))
-        #expect(operations.contains(#"permission: PermissionRequirement(resource: "widget:*", action: "read", mode: .filter)"#))
+        #expect(operations.contains(#"permissions: [PermissionRequirement(resource: "widget:*", action: "read", mode: .filter)]"#))
         #expect(operations.contains("ListWidgets.descriptor,"))
     }
 

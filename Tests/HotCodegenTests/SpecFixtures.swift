@@ -1,7 +1,15 @@
 /// Small specs that exercise one feature of the generator each.
 enum SpecFixtures {
     /// A spec with one schema and one list + one create operation, in the project's conventions.
+    /// The fixture as the conventions want it: every operation states credentials and permission.
     static func widgets(extraWidgetProperty: String = "") -> String {
+        widgetsWithoutDeletePermission(extraWidgetProperty: extraWidgetProperty)
+            .replacingOccurrences(of: "      x-hot-credentials: [api_key]\n      parameters:",
+                                  with: "      x-hot-credentials: [api_key]\n      x-hot-permission: none\n      parameters:")
+    }
+
+    /// deleteWidget says nothing of its permission (the generator must refuse this).
+    static func widgetsWithoutDeletePermission(extraWidgetProperty: String = "") -> String {
         """
         openapi: 3.1.0
         info: {title: Widgets, version: 2.0.0}

@@ -90,10 +90,10 @@ struct TranslatorTests {
         let api = try translate(SpecFixtures.widgets())
         let list = try #require(api.operations.first { $0.operationId == "listWidgets" })
         #expect(list.credentials == ["api_key", "session"])
-        #expect(list.permission == PermissionDecl(resource: "widget:*", action: "read", mode: "filter"))
+        #expect(list.permissions == [PermissionDecl(resource: "widget:*", action: "read", mode: "filter")])
         let create = try #require(api.operations.first { $0.operationId == "createWidget" })
-        #expect(create.permission == PermissionDecl(resource: "widget:{body.name}", action: "create", mode: "check"))
-        #expect(api.operations.first { $0.operationId == "deleteWidget" }?.permission == nil)
+        #expect(create.permissions == [PermissionDecl(resource: "widget:{body.name}", action: "create", mode: "check")])
+        #expect(api.operations.first { $0.operationId == "deleteWidget" }?.permissions == [])
     }
 
     @Test("schema keywords become validation rules")
@@ -140,6 +140,50 @@ struct TranslatorTests {
                     - {$ref: '#/components/schemas/Meta'}
                     - {$ref: '#/components/schemas/Pagination'}
             """)
+        #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+    }
+}
+
+@Suite("Translator refuses what it cannot generate correctly")
+struct TranslatorRefusalTests {
+    func translate(_ yaml: String) throws -> APIDescription {
+        var translator = Translator(document: try SpecParser.parse(yaml: yaml))
+        return try translator.translate()
+    }
+
+    @Test("an operation without x-hot-credentials is refused: authorization is part of the contract")
+    func missingCredentials() {
+        let yaml = SpecFixtures.widgets().replacingOccurrences(of: "      x-hot-credentials: [api_key]\n      x-hot-permission: none\n", with: "")
+        #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+    }
+
+    @Test("an authenticated operation must state its permission, or none")
+    func missingPermission() throws {
+        #expect(try translate(SpecFixtures.widgets()).operations.first { $0.operationId == "deleteWidget" }?.permissions == [])
+        #expect(throws: Translator.Unsupported.self) { try translate(SpecFixtures.widgetsWithoutDeletePermission()) }
+    }
+
+    @Test("a list of permissions is kept in order")
+    func permissionList() throws {
+        let yaml = SpecFixtures.widgets()
+            .replacingOccurrences(of: #"x-hot-permission: {resource: "widget:{body.name}", action: create}"#,
+                                  with: #"x-hot-permission: [{resource: "widget:{body.name}", action: create}, {resource: "shelf:*", action: read, mode: filter}]"#)
+        let create = try #require(try translate(yaml).operations.first { $0.operationId == "createWidget" })
+        #expect(create.permissions.map(\.resource) == ["widget:{body.name}", "shelf:*"])
+        #expect(create.permissions.map(\.readsBody) == [true, false])
+    }
+
+    @Test("a parameter type the routes cannot read is refused instead of generating broken code")
+    func unsupportedParameter() {
+        let yaml = SpecFixtures.widgets()
+            .replacingOccurrences(of: "schema: {type: integer, minimum: 1}", with: "schema: {type: string, format: date-time}")
+        #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+    }
+
+    @Test("enum values that collide as Swift names are refused")
+    func collidingEnum() {
+        let yaml = SpecFixtures.widgets()
+            .replacingOccurrences(of: "enum: [red, dark-blue]", with: "enum: [dark-blue, dark_blue]")
         #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
     }
 }

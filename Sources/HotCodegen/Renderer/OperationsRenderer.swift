@@ -9,15 +9,21 @@ enum OperationsRenderer {
             w.line()
             w.block("extension \(operation.typeName)") { w in
                 let credentials = operation.credentials.map { ".\(Naming.lowerCamel($0))" }.joined(separator: ", ")
-                let permission = operation.permission.map {
+                let permissions = operation.permissions.map {
                     "PermissionRequirement(resource: \(Literal.string($0.resource)), action: \(Literal.string($0.action)), mode: .\($0.mode))"
-                } ?? "nil"
+                }
                 w.line("public static let descriptor = OperationDescriptor(")
                 w.line("    operationId: \(Literal.string(operation.operationId)),")
                 w.line("    method: .\(operation.method.lowercased()),")
                 w.line("    path: \(Literal.string(operation.path)),")
                 w.line("    credentials: [\(credentials)],")
-                w.line("    permission: \(permission)")
+                if permissions.count <= 1 {
+                    w.line("    permissions: [\(permissions.joined())]")
+                } else {
+                    w.line("    permissions: [")
+                    for permission in permissions { w.line("        \(permission),") }
+                    w.line("    ]")
+                }
                 w.line(")")
                 if !operation.sseEvents.isEmpty {
                     w.doc("The SSE event types this operation streams.")

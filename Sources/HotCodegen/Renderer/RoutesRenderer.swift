@@ -49,6 +49,16 @@ enum RoutesRenderer {
                 case .header: break
                 }
             }
+            let path = pathInputs.isEmpty ? "[:]" : "[\(pathInputs.joined(separator: ", "))]"
+            let query = queryInputs.isEmpty ? "[:]" : "([\(queryInputs.joined(separator: ", "))] as [String: String?]).compactMapValues { $0 }"
+            if !operation.permissions.isEmpty {
+                w.line("let inputs = PermissionInputs(path: \(path), query: \(query))")
+            }
+            // What needs no body is authorized before the body is read: a caller without the
+            // permission never gets the server to buffer a large body.
+            if operation.permissions.contains(where: { !$0.readsBody }) {
+                w.line("try await authorizer.authorize(context: context, requirements: operation.permissions.filter { !$0.readsBody }, inputs: inputs)")
+            }
             var bodyJSON = "nil"
             switch operation.body {
             case .json(let type, _, let required)?:
@@ -70,9 +80,9 @@ enum RoutesRenderer {
             case nil:
                 break
             }
-            let path = pathInputs.isEmpty ? "[:]" : "[\(pathInputs.joined(separator: ", "))]"
-            let query = queryInputs.isEmpty ? "[:]" : "([\(queryInputs.joined(separator: ", "))] as [String: String?]).compactMapValues { $0 }"
-            w.line("try await authorizer.authorize(context: context, operation: operation, inputs: PermissionInputs(path: \(path), query: \(query), body: \(bodyJSON)))")
+            if operation.permissions.contains(where: \.readsBody) {
+                w.line("try await authorizer.authorize(context: context, requirements: operation.permissions.filter(\\.readsBody), inputs: PermissionInputs(path: inputs.path, query: inputs.query, body: \(bodyJSON)))")
+            }
             let arguments = APIRenderer.inputFields(operation).map { "\($0.name): \(Naming.escaped($0.name))" }
             w.line("let input = \(operation.typeName).Input(\(arguments.joined(separator: ", ")))")
             w.line("switch try await api.\(operation.operationId)(input, context: context) {")

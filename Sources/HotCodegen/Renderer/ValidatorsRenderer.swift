@@ -34,6 +34,18 @@ enum ValidatorsRenderer {
                 }
             }
             w.line()
+            w.doc("The schema of an operation's JSON request body, if it has one.")
+            w.block("public static func requestBody(operationId: String) -> SchemaRule?") { w in
+                w.line("switch operationId {")
+                for operation in api.operations {
+                    if case .json? = operation.body {
+                        w.line("case \(Literal.string(operation.operationId)): return \(operation.operationId)Body")
+                    }
+                }
+                w.line("default: return nil")
+                w.line("}")
+            }
+            w.line()
             w.doc("The schema of an operation's response body for a status, if it has a JSON body.")
             w.block("public static func response(operationId: String, status: Int) -> SchemaRule?") { w in
                 w.line("switch (operationId, status) {")

@@ -184,6 +184,8 @@ struct PermissionDecl: Equatable {
     var resource: String
     var action: String
     var mode: String
+
+    var readsBody: Bool { resource.contains("{body.") }
 }
 
 struct SSEEventDecl: Equatable {
@@ -204,7 +206,8 @@ struct OperationDecl: Equatable {
     var body: BodyDecl?
     var responses: [ResponseDecl]
     var credentials: [String]
-    var permission: PermissionDecl?
+    /// All must be granted; empty when the spec says `x-hot-permission: none`.
+    var permissions: [PermissionDecl]
     var sseEvents: [SSEEventDecl]
 }
 

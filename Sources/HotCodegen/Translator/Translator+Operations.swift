@@ -75,13 +75,21 @@ extension Translator {
         }
 
         let extensions = operation.vendorExtensions
-        let credentials = (extensions["x-hot-credentials"]?.value as? [Any])?.compactMap { $0 as? String } ?? []
-        var permission: PermissionDecl?
-        if let raw = extensions["x-hot-permission"]?.value as? [String: Any] {
-            guard let resource = raw["resource"] as? String, let action = raw["action"] as? String else {
-                throw Unsupported(description: "\(operationId): x-hot-permission needs resource and action")
+        // Authorization is part of the contract: an operation that says nothing is an error, not
+        // an open door. Public operations say `x-hot-credentials: []`.
+        guard let rawCredentials = extensions["x-hot-credentials"]?.value as? [Any] else {
+            throw Unsupported(description: "\(operationId): x-hot-credentials is required (a list; [] for a public operation)")
+        }
+        let credentials = rawCredentials.compactMap { $0 as? String }
+        let known: Set<String> = ["api_key", "service_key", "session"]
+        guard credentials.count == rawCredentials.count, credentials.allSatisfy(known.contains) else {
+            throw Unsupported(description: "\(operationId): x-hot-credentials may name only api_key, service_key, session")
+        }
+        let permissions = try permissionDecls(extensions["x-hot-permission"]?.value, operationId: operationId, isPublic: credentials.isEmpty)
+        if permissions.contains(where: \.readsBody) {
+            guard case .json? = body else {
+                throw Unsupported(description: "\(operationId): a permission can name {body.…} only for a JSON body")
             }
-            permission = PermissionDecl(resource: resource, action: action, mode: raw["mode"] as? String ?? "check")
         }
         let sseEvents = ((extensions["x-hot-sse-events"]?.value as? [Any]) ?? []).compactMap { entry -> SSEEventDecl? in
             guard let map = entry as? [String: Any], let event = map["event"] as? String else { return nil }
@@ -91,9 +99,35 @@ extension Translator {
         let decl = OperationDecl(
             operationId: operationId, typeName: typeName, method: method.uppercased(), path: path,
             summary: operation.summary, doc: operation.description, parameters: parameters, body: body,
-            responses: responses, credentials: credentials, permission: permission, sseEvents: sseEvents
+            responses: responses, credentials: credentials, permissions: permissions, sseEvents: sseEvents
         )
         return (decl, examples)
+    }
+
+    /// `x-hot-permission`: one requirement, a list of them, or `none` (authentication alone).
+    private func permissionDecls(_ raw: Any?, operationId: String, isPublic: Bool) throws -> [PermissionDecl] {
+        func decl(_ entry: Any) throws -> PermissionDecl {
+            guard let map = entry as? [String: Any], let resource = map["resource"] as? String, let action = map["action"] as? String else {
+                throw Unsupported(description: "\(operationId): each x-hot-permission needs resource and action")
+            }
+            let mode = map["mode"] as? String ?? "check"
+            guard mode == "check" || mode == "filter" else {
+                throw Unsupported(description: "\(operationId): x-hot-permission mode must be check or filter")
+            }
+            return PermissionDecl(resource: resource, action: action, mode: mode)
+        }
+        switch raw {
+        case nil where isPublic:
+            return []
+        case nil:
+            throw Unsupported(description: "\(operationId): x-hot-permission is required (a requirement, a list, or none)")
+        case let text as String where text == "none":
+            return []
+        case let list as [Any]:
+            return try list.map(decl)
+        case let entry?:
+            return [try decl(entry)]
+        }
     }
 
     private mutating func parameterDecl(_ parameter: OpenAPI.Parameter, operationId: String) throws -> (ParameterDecl, String?) {
@@ -117,12 +151,30 @@ extension Translator {
         case .integer(let min, let max): (minimum, maximum) = (min, max)
         default: break
         }
+        // The routes read these kinds of parameter; anything else would generate code that does not compile.
+        let supported: Bool
+        switch (location, type) {
+        case (.path, .string), (.path, .uuid): supported = true
+        case (.query, .string), (.query, .uuid), (.query, .int), (.query, .bool): supported = true
+        case (.query, .named(let name)): supported = isStringEnum(name)
+        case (.header, .string): supported = true
+        default: supported = false
+        }
+        guard supported else {
+            throw Unsupported(description: "\(operationId): \(location.rawValue) parameter \(parameter.name) of type \(type.rendered) is not supported")
+        }
         let example = schemaContext.example.map { describe($0.value) } ?? schema.examples.first.map { describe($0.value) }
         return (ParameterDecl(
             name: parameter.name, swiftName: Naming.lowerCamel(parameter.name), location: location, type: type,
             required: parameter.required, stringRule: stringRule, minimum: minimum, maximum: maximum,
             doc: parameter.description
         ), example)
+    }
+
+    private func isStringEnum(_ name: String) -> Bool {
+        guard let schema = components.schemas[OpenAPI.ComponentKey(stringLiteral: name)],
+              case .string(let core, _) = schema.value else { return false }
+        return core.allowedValues != nil
     }
 
     private func multipartFields(_ schema: JSONSchema) throws -> [MultipartFieldDecl] {

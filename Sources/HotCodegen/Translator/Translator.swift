@@ -35,6 +35,10 @@ struct Translator {
                 examples += operationExamples
             }
         }
+        var seen = Set<String>()
+        for type in types + inlineTypes where !seen.insert(type.name).inserted {
+            throw Unsupported(description: "two schemas would both generate the type \(type.name); rename one")
+        }
         return APIDescription(
             title: document.info.title,
             version: document.info.version,
@@ -53,7 +57,11 @@ struct Translator {
             return .structure(try structDecl(name: name, doc: schema.description, object: object))
         case .string(let core, _) where core.allowedValues != nil:
             let values = (core.allowedValues ?? []).compactMap { $0.value as? String }
-            return .stringEnum(StringEnumDecl(name: name, doc: schema.description, cases: values.map { (Naming.lowerCamel($0), $0) }))
+            let cases = values.map { (swiftName: Naming.lowerCamel($0), rawValue: $0) }
+            if Set(cases.map(\.swiftName)).count != cases.count {
+                throw Unsupported(description: "\(name): enum values \(values) give two cases the same Swift name")
+            }
+            return .stringEnum(StringEnumDecl(name: name, doc: schema.description, cases: cases))
         default:
             return .alias(name: name, type: try swiftType(schema, hint: name), doc: schema.description)
         }
@@ -109,9 +117,8 @@ struct Translator {
                 default: base = .dictionary(.json)
                 }
             } else {
-                if !inlineTypes.contains(where: { $0.name == hint }) {
-                    inlineTypes.append(.structure(try structDecl(name: hint, doc: schema.description, object: object)))
-                }
+                // A name taken twice is caught when the description is assembled.
+                inlineTypes.append(.structure(try structDecl(name: hint, doc: schema.description, object: object)))
                 base = .named(hint)
             }
         case .fragment, .null:

@@ -8,7 +8,6 @@ import Logging
 /// must grant the operation's action on the resource the request names.
 public struct Authorizer: RequestAuthorizer {
     let credentials: CredentialStore
-    let apiKeys: APIKeyStore
     let projects: ProjectStore
     let clock: any WallClock
     let limiter: RateLimiter
@@ -16,7 +15,6 @@ public struct Authorizer: RequestAuthorizer {
 
     public init(database: Database, clock: any WallClock, limiter: RateLimiter, policy: RateLimitPolicy) {
         self.credentials = CredentialStore(database: database)
-        self.apiKeys = APIKeyStore(database: database)
         self.projects = ProjectStore(database: database)
         self.clock = clock
         self.limiter = limiter
@@ -71,53 +69,65 @@ public struct Authorizer: RequestAuthorizer {
         return found
     }
 
-    public func authorize(context: HotRequestContext, operation: OperationDescriptor, inputs: PermissionInputs) async throws {
-        guard let requirement = operation.permission, let credential = context.credential else { return }
+    public func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
+        guard let credential = context.credential else { return }
         let permissions = PermissionSet(credential.permissions)
-        switch requirement.mode {
-        case .filter:
-            guard permissions.allowsSome(requirement.action, ofType: requirement.resourceType) else {
-                throw APIError.forbidden("Credential lacks '\(requirement.action)' on any \(requirement.resourceType) resource")
-            }
-        case .check:
-            let urn = try await resolve(requirement.resource, inputs: inputs, credential: credential)
-            guard permissions.allows(requirement.action, on: urn) else {
-                throw APIError.forbidden("Credential lacks '\(requirement.action)' on \(urn)")
+        for requirement in requirements {
+            switch requirement.mode {
+            case .filter:
+                guard permissions.allowsSome(requirement.action, ofType: requirement.resourceType) else {
+                    throw APIError.forbidden("Credential lacks '\(requirement.action)' on any \(requirement.resourceType) resource")
+                }
+            case .check:
+                // A requirement naming an input the request left out (an optional field) does not apply.
+                guard let urn = try await resolve(requirement.resource, inputs: inputs, credential: credential) else { continue }
+                guard permissions.allows(requirement.action, on: urn.resolved) else {
+                    throw APIError.forbidden("Credential lacks '\(requirement.action)' on \(urn.asRequested)")
+                }
             }
         }
     }
 
-    /// Fills a URN template's placeholders from the request.
-    func resolve(_ template: String, inputs: PermissionInputs, credential: Credential) async throws -> String {
-        var result = ""
+    /// Fills a URN template's placeholders from the request: `resolved` for the check (project
+    /// ids become names), `asRequested` for messages (the caller's own words, so a refusal reveals
+    /// nothing the caller did not send). Nil when a placeholder names an absent input.
+    func resolve(_ template: String, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
+        var resolved = ""
+        var asRequested = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            result += rest[..<open]
+            resolved += rest[..<open]
+            asRequested += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            result += try await value(of: name, inputs: inputs, credential: credential)
+            guard let value = try await value(of: name, inputs: inputs, credential: credential) else { return nil }
+            resolved += value.resolved
+            asRequested += value.asRequested
             rest = rest[rest.index(after: close)...]
         }
-        return result + rest
+        return (resolved + rest, asRequested + rest)
     }
 
-    private func value(of placeholder: String, inputs: PermissionInputs, credential: Credential) async throws -> String {
+    private func value(of placeholder: String, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
         switch placeholder {
         case "project":
-            let slug = inputs.path["project_id_or_slug"] ?? ""
+            guard let slug = inputs.path["project_id_or_slug"] else { return nil }
             // Permissions name projects; a request may give the id. An unknown project keeps the
             // literal slug, so the check cannot reveal whether it exists elsewhere.
-            return try await projects.find(envId: credential.envId, idOrName: slug)?.name ?? slug
+            let name = try await projects.find(envId: credential.envId, idOrName: slug)?.name ?? slug
+            return (name, slug)
         case "env":
-            return try await apiKeys.find(id: credential.apiKeyId)?.envName ?? ""
+            return (credential.envName, credential.envName)
         default:
             let parts = placeholder.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { return "" }
+            guard parts.count == 2 else { return nil }
+            let value: String?
             switch parts[0] {
-            case "path": return inputs.path[parts[1]] ?? ""
-            case "query": return inputs.query[parts[1]] ?? ""
-            case "body": return inputs.body?[parts[1]]?.stringValue ?? ""
-            default: return ""
+            case "path": value = inputs.path[parts[1]]
+            case "query": value = inputs.query[parts[1]]
+            case "body": value = inputs.body?[parts[1]]?.stringValue
+            default: value = nil
             }
+            return value.map { ($0, $0) }
         }
     }
 }

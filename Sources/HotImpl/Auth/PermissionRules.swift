@@ -68,6 +68,14 @@ public enum PermissionRules {
         guard type.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" }) else {
             throw invalid("the type must be letters, digits and hyphens")
         }
+        guard validActions[type] != nil else {
+            throw invalid("unknown resource type '\(type)' (known: \(validActions.keys.sorted().joined(separator: ", ")))")
+        }
+        // `*` is a wildcard only at the end of a path; elsewhere it would read as a pattern that
+        // matches nothing yet looks broad to the subset check.
+        guard !path.dropLast().contains("*") else {
+            throw invalid("* may only end a path (e.g. event:user:*)")
+        }
         return type
     }
 }

@@ -47,12 +47,31 @@ public struct PermissionSet: Sendable, Equatable {
             let type = Self.split(resource)?.type ?? "*"
             for action in (child.grants[resource] ?? []).sorted() {
                 let concrete = action == "*" ? PermissionRules.actions(expandingWildcardFor: type) : [action]
-                for needed in concrete where !allows(needed, on: resource) {
+                for needed in concrete where !grants.contains(where: { pattern, actions in
+                    (actions.contains("*") || actions.contains(needed)) && Self.covers(pattern: pattern, child: resource)
+                }) {
                     return (resource, action)
                 }
             }
         }
         return nil
+    }
+
+    /// Whether every URN the `child` pattern matches is matched by `pattern`. A child prefix
+    /// (`Y*`) is covered only by a prefix it extends (`X*` with Y starting with X), by `type:*`, or
+    /// by `*:*`; an exact child by anything that matches it.
+    static func covers(pattern: String, child: String) -> Bool {
+        if pattern == "*:*" { return true }
+        guard let (patternType, patternPath) = split(pattern), let (childType, childPath) = split(child),
+              patternType == childType, patternType != "*"
+        else { return false }
+        let childIsPrefix = childPath.hasSuffix("*")
+        let childStem = childIsPrefix ? String(childPath.dropLast()) : childPath
+        if patternPath.hasSuffix("*") {
+            let stem = String(patternPath.dropLast())
+            return !stem.contains("*") && childStem.hasPrefix(stem)
+        }
+        return !childIsPrefix && !patternPath.contains("*") && childPath == patternPath
     }
 
     static func matches(pattern: String, urn: String) -> Bool {

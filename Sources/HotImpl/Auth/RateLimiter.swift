@@ -40,6 +40,10 @@ public final class RateLimiter: Sendable {
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now, rate: rate, burst: burst)
             bucket.tokens = bucket.refilled(at: now)
             bucket.updated = now
+            // A plan may change while the server runs: the bucket takes the rate asked for now.
+            bucket.rate = rate
+            bucket.burst = burst
+            bucket.tokens = min(bucket.tokens, burst)
             defer { buckets[key] = bucket }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1

@@ -65,25 +65,16 @@ public enum DatabaseSession {
         _ body: @escaping @Sendable (Database, Defaults) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask {
-                await client.run()
-                return nil
-            }
-            group.addTask {
-                let database = Database(client: client, logger: logger)
-                try await waitForConnection(client, timeout: connectTimeout, logger: logger)
-                try await Migrator(client: client, logger: logger).migrate()
-                let org = try await OrgStore(database: database).ensureDefault()
-                let env = try await EnvStore(database: database).ensure(name: EnvStore.defaultName, orgId: org.id)
-                return try await body(database, Defaults(orgId: org.id, envId: env.envId))
-            }
-            // The body finishes first (the client runs until cancelled); then stop the client.
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-            }
-            throw CancellationError()
-        }
+        // The pool runs beside the body and is cancelled when the body is done. It is not awaited:
+        // its forced shutdown can wait on a connection still being made (seen under load), and a
+        // command must not hang on that once its work is finished.
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        let database = Database(client: client, logger: logger)
+        try await waitForConnection(client, timeout: connectTimeout, logger: logger)
+        try await Migrator(client: client, logger: logger).migrate()
+        let org = try await OrgStore(database: database).ensureDefault()
+        let env = try await EnvStore(database: database).ensure(name: EnvStore.defaultName, orgId: org.id)
+        return try await body(database, Defaults(orgId: org.id, envId: env.envId))
     }
 }

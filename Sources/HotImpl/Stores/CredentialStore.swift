@@ -26,14 +26,14 @@ public struct CredentialStore: Sendable {
         switch token {
         case .apiKey(let key):
             return try await first(.apiKey, database.query("""
-                SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, k.permissions::text, k.secret_hash,
+                SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, e.name, k.permissions::text, k.secret_hash,
                        k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan, NULL::timestamptz
                 FROM api_key k JOIN env e ON e.env_id = k.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE k.api_key_id = \(key.keyId)
                 """))
         case .session(let id, _):
             return try await first(.session, database.query("""
-                SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
+                SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
                        s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
                 FROM session s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
@@ -41,7 +41,7 @@ public struct CredentialStore: Sendable {
                 """))
         case .serviceKey(let id, _):
             return try await first(.serviceKey, database.query("""
-                SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, s.permissions::text, s.secret_hash,
+                SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
                        s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
                 FROM service_key s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
@@ -51,12 +51,12 @@ public struct CredentialStore: Sendable {
     }
 
     private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
-        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, Bool, Date?, String, Date?).self)
+        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String, Date?).self)
         guard let row = decoded.first else { return nil }
-        let permissions = try JSONColumn.decode([String: [String]].self, from: row.4)
+        let permissions = try JSONColumn.decode([String: [String]].self, from: row.5)
         return Found(
-            credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, orgId: row.3, permissions: permissions),
-            digest: row.5, isRevoked: row.6, expiresAt: row.7, plan: row.8, lastUsedAt: row.9)
+            credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, envName: row.4, orgId: row.3, permissions: permissions),
+            digest: row.6, isRevoked: row.7, expiresAt: row.8, plan: row.9, lastUsedAt: row.10)
     }
 
     /// Records use, at most once a minute per credential so that reads do not turn into writes.
