@@ -43,3 +43,15 @@ struct RateLimiterTests {
         #expect(limiter.take("busy", rate: 0.001, burst: 10) != nil)
     }
 }
+
+@Suite("ClientAddress")
+struct ClientAddressTests {
+    @Test("IPv4 counts alone, IPv6 by its /64, IPv4-mapped IPv6 as the IPv4 client")
+    func keys() {
+        #expect(ClientAddress.rateLimitKey("192.0.2.7") == "192.0.2.7")
+        #expect(ClientAddress.rateLimitKey("2001:db8:1:2::1") == ClientAddress.rateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        #expect(ClientAddress.rateLimitKey("2001:db8:1:2::1") != ClientAddress.rateLimitKey("2001:db8:1:3::1"))
+        #expect(ClientAddress.rateLimitKey("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(ClientAddress.rateLimitKey(nil) == "unknown")
+    }
+}

@@ -24,7 +24,7 @@ public struct Authorizer: RequestAuthorizer {
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
         guard operation.requiresAuthentication else { return nil }
         // A client that keeps failing is slowed down before its next guess is even checked.
-        let failureKey = "failed-auth:\(context.remoteAddress ?? "unknown")"
+        let failureKey = "failed-auth:\(ClientAddress.rateLimitKey(context.remoteAddress))"
         if let wait = limiter.isExhausted(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst) {
             throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
         }

@@ -46,6 +46,8 @@ public enum HotApplication {
         let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: environment.clock.now())
         return Application(
             router: router(environment, buildInfo: buildInfo),
+            // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(host, port: port), serverName: "hot-server"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
