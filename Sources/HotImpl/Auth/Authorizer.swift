@@ -42,7 +42,12 @@ public struct Authorizer: RequestAuthorizer {
         guard operation.credentials.contains(found.credential.kind) else {
             throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")
         }
-        try await credentials.touch(found, at: clock.now())
+        do {
+            try await credentials.touch(found, at: clock.now())
+        } catch {
+            // Bookkeeping only: a request is not refused because last_used_at could not be written.
+            context.logger.warning("could not record credential use", metadata: ["error": .string(String(reflecting: error))])
+        }
         return found.credential
     }
 
