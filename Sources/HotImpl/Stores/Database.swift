@@ -18,6 +18,14 @@ public struct Database: Sendable {
         try await client.query(query, logger: logger)
     }
 
+    /// A list's total: the `count(*) OVER ()` carried by the page's first row, or, for a page past
+    /// the end (no rows to carry it), the answer of `count`.
+    func total(windowCount: Int?, page: PageRequest, count: PostgresQuery) async throws -> Int {
+        if let windowCount { return windowCount }
+        guard page.offset > 0 else { return 0 }
+        return try await query(count).all(Int.self).first ?? 0
+    }
+
     /// Runs `body` in a transaction; an error `body` throws (e.g. an APIError) comes out as itself,
     /// after the rollback, rather than wrapped.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {

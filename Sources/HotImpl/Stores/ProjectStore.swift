@@ -27,14 +27,10 @@ public struct ProjectStore: Sendable {
             LIMIT \(page.limit) OFFSET \(page.offset)
             """
         let rows = try await database.query(filter).all((UUID, UUID, String, Bool, Date, Date, Int).self)
-        var total = rows.first?.6 ?? 0
-        if rows.isEmpty, page.offset > 0 {
-            // Past the end: the window count is unavailable, so count separately.
-            total = try await database.query("""
-                SELECT count(*)::bigint FROM project
-                WHERE env_id = \(envId) AND (\(all) OR name = ANY(\(exact)) OR name LIKE ANY(\(prefixes)))
-                """).all(Int.self).first ?? 0
-        }
+        let total = try await database.total(windowCount: rows.first?.6, page: page, count: """
+            SELECT count(*)::bigint FROM project
+            WHERE env_id = \(envId) AND (\(all) OR name = ANY(\(exact)) OR name LIKE ANY(\(prefixes)))
+            """)
         return Page(items: rows.map(Self.project), total: total, limit: page.limit, offset: page.offset)
     }
 

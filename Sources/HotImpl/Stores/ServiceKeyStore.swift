@@ -48,11 +48,8 @@ public struct ServiceKeyStore: Sendable {
             ORDER BY created_at DESC, service_key_id DESC
             LIMIT \(page.limit) OFFSET \(page.offset)
             """).all((UUID, String?, String?, String, String?, Date?, Date?, Date, Date?, Int).self)
-        var total = rows.first?.9 ?? 0
-        if rows.isEmpty, page.offset > 0 {
-            total = try await database.query("SELECT count(*)::bigint FROM service_key WHERE api_key_id = \(apiKeyId)")
-                .all(Int.self).first ?? 0
-        }
+        let total = try await database.total(
+            windowCount: rows.first?.9, page: page, count: "SELECT count(*)::bigint FROM service_key WHERE api_key_id = \(apiKeyId)")
         let keys = try rows.map { try serviceKey(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8)) }
         return Page(items: keys, total: total, limit: page.limit, offset: page.offset)
     }

@@ -53,12 +53,9 @@ public struct SessionStore: Sendable {
             ORDER BY created_at DESC, session_id DESC
             LIMIT \(page.limit) OFFSET \(page.offset)
             """).all((UUID, String, String?, Date, Date, Date?, Int).self)
-        var total = rows.first?.6 ?? 0
-        if rows.isEmpty, page.offset > 0 {
-            total = try await database.query("""
-                SELECT count(*)::bigint FROM session WHERE api_key_id = \(apiKeyId) AND revoked_at IS NULL AND expires_at > \(now)
-                """).all(Int.self).first ?? 0
-        }
+        let total = try await database.total(windowCount: rows.first?.6, page: page, count: """
+            SELECT count(*)::bigint FROM session WHERE api_key_id = \(apiKeyId) AND revoked_at IS NULL AND expires_at > \(now)
+            """)
         let sessions = try rows.map { row in
             Session(sessionId: row.0, permissions: try JSONColumn.decode([String: [String]].self, from: row.1),
                     metadata: try row.2.map { try JSONColumn.decode(JSONValue.self, from: $0) },
