@@ -28,30 +28,21 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
                 logger.error("request failed", metadata: ["code": .string(error.code), "message": .string(error.message)])
             }
             return error
-        case let error as any HTTPResponseError where !(error is HTTPError):
-            // Hummingbird's own errors with a status (e.g. a body over the server's limit).
+        case let error as any HTTPResponseError:
+            // Hummingbird's own errors (no route, a body over a limit): their status, our envelope.
             let status = error.status
-            if status.code < 500 {
-                return APIError(status: status, code: status == .notFound ? "not_found" : "bad_request", message: status.reasonPhrase)
-            }
-            logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
-            return .internalError()
-        case let error as HTTPError:
-            let status = error.status
-            switch status {
-            case .notFound:
-                return APIError(status: .notFound, code: "not_found", message: "No such endpoint")
-            case .methodNotAllowed:
-                return APIError(status: .methodNotAllowed, code: "bad_request", message: "Method not allowed on this endpoint")
-            case .contentTooLarge:
-                return APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is too large")
-            default:
-                if status.code < 500 {
-                    return APIError(status: status, code: "bad_request", message: error.body ?? status.reasonPhrase)
-                }
-                logger.error("request failed", metadata: ["error": .string("\(error)")])
+            guard status.code < 500 else {
+                logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
                 return .internalError()
             }
+            let message: String
+            switch status {
+            case .notFound: message = "No such endpoint"
+            case .methodNotAllowed: message = "Method not allowed on this endpoint"
+            case .contentTooLarge: message = "Request body is too large"
+            default: message = (error as? HTTPError)?.body ?? status.reasonPhrase
+            }
+            return APIError(status: status, code: status == .notFound ? "not_found" : "bad_request", message: message)
         default:
             logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
             return .internalError()

@@ -74,6 +74,26 @@ struct CommandLineTests {
         #expect(try await tenant.send(.GET, "/v1/env", token: token).status == 401)
     }
 
+    @Test("migrate on an up-to-date database applies nothing and exits 0")
+    func migrate() async throws {
+        let result = try await run(["migrate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("org set-plan changes the default org's plan in the database")
+    func setPlan() async throws {
+        let server = try await TestServer.shared.running()
+        // enterprise and self-hosted are both unlimited, so the suites running beside this one
+        // on the default org are not rate limited meanwhile.
+        let result = try await run(["org", "set-plan", "enterprise"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("plan enterprise"))
+        #expect(try await OrgStore(database: server.database).ensureDefault().plan == "enterprise")
+        #expect(try await run(["org", "set-plan", "self-hosted"]).status == 0)
+        #expect(try await OrgStore(database: server.database).ensureDefault().plan == "self-hosted")
+    }
+
     @Test("bad input exits non-zero with a one-line reason on stderr", arguments: [
         ["keys", "create", "--permissions", "{not json"],
         ["keys", "create", "--permissions", #"{"mcp:*":["create"]}"#],

@@ -42,6 +42,7 @@ struct ExampleReplay {
         var authorized = true
         var createFixtures = true
         var pathValues: [String: String] = [:]
+        var query: String?
         var body = example.requestBody
         var sendTwice = false
 
@@ -61,20 +62,17 @@ struct ExampleReplay {
             createFixtures = false
             body = body ?? successRequestBody
         case 400:
-            if body == nil {
-                if example.requestContentType == nil, successRequestBody != nil || operation.method == .post || operation.method == .patch || operation.method == .put {
-                    // A JSON array where the schema wants an object is invalid for every body of the spec.
-                    body = successRequestBody == nil ? nil : "[]"
-                }
-                if body == nil {
-                    if let uuidParameter = pathParameterNames.first(where: { $0.hasSuffix("_id") }) {
-                        pathValues[uuidParameter] = "not-a-uuid"
-                    } else if example.path.hasPrefix("/v1/") && operation.method == .get && isList(operation) {
-                        pathValues["?"] = "limit=-1"
-                    } else {
-                        return (.notReproducible("no generic bad input"), [])
-                    }
-                }
+            // An example that pairs its own bad request sends it; otherwise, some input that every
+            // operation of its kind refuses.
+            guard body == nil else { break }
+            if successRequestBody != nil {
+                body = "[]"  // an array where every body of the spec wants an object
+            } else if let idParameter = pathParameterNames.sorted().first(where: { $0.hasSuffix("_id") }) {
+                pathValues[idParameter] = "not-a-uuid"
+            } else if isList(operation) {
+                query = "limit=-1"
+            } else {
+                return (.notReproducible("no generic bad input"), [])
             }
         case 409:
             guard operation.method == .post, let success = successRequestBody else {
@@ -99,7 +97,7 @@ struct ExampleReplay {
             return (.notReproducible("status \(example.status)"), [])
         }
 
-        if createFixtures, pathValues.isEmpty || example.status != 400 {
+        if createFixtures {
             for name in pathParameterNames.sorted() where pathValues[name] == nil {
                 if let value = try await Fixtures.create(name, example: example.parameters[name], in: tenant) {
                     pathValues[name] = value
@@ -111,10 +109,10 @@ struct ExampleReplay {
         }
 
         var path = example.path
-        for (name, value) in pathValues where name != "?" {
+        for (name, value) in pathValues {
             path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? value)
         }
-        if let query = pathValues["?"] { path += "?" + query }
+        if let query { path += "?" + query }
 
         let method = HTTPMethod(rawValue: operation.method.rawValue)
         var contentType = example.requestContentType

@@ -116,8 +116,10 @@ public struct Authorizer: RequestAuthorizer {
         switch placeholder {
         case "project":
             guard let slug = inputs.path["project_id_or_slug"] else { return nil }
-            // Permissions name projects; a request may give the id. An unknown project keeps the
-            // literal slug, so the check cannot reveal whether it exists elsewhere.
+            // Permissions name projects; a request may give the id, which costs a lookup. A name is
+            // already what it resolves to (names are unique in an env), and an unknown project keeps
+            // the literal slug, so the check cannot reveal whether it exists elsewhere.
+            guard UUID(uuidString: slug) != nil else { return (slug, slug) }
             let name = try await projects.find(envId: credential.envId, idOrName: slug)?.name ?? slug
             return (name, slug)
         case "env":

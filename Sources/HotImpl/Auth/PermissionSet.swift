@@ -19,9 +19,8 @@ public struct PermissionSet: Sendable, Equatable {
 
     /// Whether `action` is granted on at least one resource of `type` (what a filtered list needs).
     public func allowsSome(_ action: String, ofType type: String) -> Bool {
-        grants.contains { pattern, actions in
-            (actions.contains("*") || actions.contains(action)) && (pattern == "*:*" || Self.split(pattern)?.type == type)
-        }
+        guard let paths = paths(for: action, ofType: type) else { return true }
+        return !paths.exact.isEmpty || !paths.prefixes.isEmpty
     }
 
     /// The paths of `type` on which `action` is granted: nil when every path is, otherwise exact

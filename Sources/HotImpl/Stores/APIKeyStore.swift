@@ -2,7 +2,7 @@ import Foundation
 import HotRuntime
 import PostgresNIO
 
-/// API keys: created by the CLI, looked up on every request by the id inside the token.
+/// API keys, created and listed by the CLI. (Requests look credentials up through CredentialStore.)
 public struct APIKeyStore: Sendable {
     public struct Record: Sendable, Equatable {
         public var id: UUID
@@ -27,45 +27,34 @@ public struct APIKeyStore: Sendable {
         let token = APIKeyToken.generate(keyId: id)
         let digest = SecretHash.digest(token.secret)
         let permissionsText = try JSONColumn.text(permissions)
-        try await database.query("""
-            INSERT INTO api_key (api_key_id, env_id, name, secret_hash, permissions)
-            VALUES (\(id), \(envId), \(name), \(digest), \(permissionsText)::jsonb)
-            """)
-        guard let record = try await find(id: id) else { throw StoreError.missing("api key \(id)") }
-        return (record, token)
-    }
-
-    /// The key with its secret's digest, revoked or not.
-    public func findWithDigest(id: UUID) async throws -> (Record, String)? {
         let rows = try await database.query("""
-            SELECT k.api_key_id, k.env_id, e.name, e.org_id, k.name, k.permissions::text, k.created_at, k.revoked_at, k.secret_hash
-            FROM api_key k JOIN env e ON e.env_id = k.env_id
-            WHERE k.api_key_id = \(id)
-            """).all((UUID, UUID, String, UUID, String?, String, Date, Date?, String).self)
-        guard let row = rows.first else { return nil }
-        let record = Record(
-            id: row.0, envId: row.1, envName: row.2, orgId: row.3, name: row.4,
-            permissions: try JSONColumn.decode([String: [String]].self, from: row.5), createdAt: row.6, revokedAt: row.7
-        )
-        return (record, row.8)
-    }
-
-    public func find(id: UUID) async throws -> Record? {
-        try await findWithDigest(id: id)?.0
+            WITH k AS (
+                INSERT INTO api_key (api_key_id, env_id, name, secret_hash, permissions)
+                VALUES (\(id), \(envId), \(name), \(digest), \(permissionsText)::jsonb)
+                RETURNING *
+            )
+            SELECT k.api_key_id, k.env_id, e.name, e.org_id, k.name, k.permissions::text, k.created_at, k.revoked_at
+            FROM k JOIN env e ON e.env_id = k.env_id
+            """).all(Row.self)
+        guard let row = rows.first else { throw StoreError.missing("env \(envId)") }
+        return (try Self.record(row), token)
     }
 
     /// All keys of the default org, or of one env; never secrets.
     public func list(envName: String?) async throws -> [Record] {
-        let rows = try await database.query("""
+        try await database.query("""
             SELECT k.api_key_id, k.env_id, e.name, e.org_id, k.name, k.permissions::text, k.created_at, k.revoked_at
             FROM api_key k JOIN env e ON e.env_id = k.env_id
             WHERE \(envName) IS NULL OR e.name = \(envName)
             ORDER BY k.created_at, k.api_key_id
-            """).all((UUID, UUID, String, UUID, String?, String, Date, Date?).self)
-        return try rows.map { row in
-            Record(id: row.0, envId: row.1, envName: row.2, orgId: row.3, name: row.4,
-                   permissions: try JSONColumn.decode([String: [String]].self, from: row.5), createdAt: row.6, revokedAt: row.7)
-        }
+            """).all(Row.self).map(Self.record)
+    }
+
+    typealias Row = (UUID, UUID, String, UUID, String?, String, Date, Date?)
+
+    static func record(_ row: Row) throws -> Record {
+        Record(id: row.0, envId: row.1, envName: row.2, orgId: row.3, name: row.4,
+               permissions: try JSONColumn.decode([String: [String]].self, from: row.5), createdAt: row.6, revokedAt: row.7)
     }
 
     /// Revokes a key; false when there is no such key.

@@ -31,7 +31,7 @@ public struct ProjectStore: Sendable {
             SELECT count(*)::bigint FROM project
             WHERE env_id = \(envId) AND (\(all) OR name = ANY(\(exact)) OR name LIKE ANY(\(prefixes)))
             """)
-        return Page(items: rows.map(Self.project), total: total, limit: page.limit, offset: page.offset)
+        return Page(items: rows.map { Self.project(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5)) }, total: total, limit: page.limit, offset: page.offset)
     }
 
     public func create(envId: UUID, name: String) async throws -> Project {
@@ -79,10 +79,6 @@ public struct ProjectStore: Sendable {
     }
 
     static func project(_ row: (UUID, UUID, String, Bool, Date, Date)) -> Project {
-        Project(projectId: row.0, envId: row.1, name: row.2, active: row.3, createdAt: row.4, updatedAt: row.5)
-    }
-
-    static func project(_ row: (UUID, UUID, String, Bool, Date, Date, Int)) -> Project {
         Project(projectId: row.0, envId: row.1, name: row.2, active: row.3, createdAt: row.4, updatedAt: row.5)
     }
 
