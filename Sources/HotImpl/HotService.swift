@@ -24,14 +24,25 @@ public struct HotService: HotAPI {
     let projects: ProjectStore
     let sessions: SessionStore
     let serviceKeys: ServiceKeyStore
+    let builds: BuildStore
+    let contexts: ContextStore
+    let usage: UsageStore
+    let storage: any BuildStorage
+    public let uploadPolicy: UploadPolicy
 
-    public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock) {
+    public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
+                storage: any BuildStorage, uploadPolicy: UploadPolicy) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.envs = EnvStore(database: database)
         self.projects = ProjectStore(database: database)
         self.sessions = SessionStore(database: database)
         self.serviceKeys = ServiceKeyStore(database: database, box: secrets)
+        self.builds = BuildStore(database: database)
+        self.contexts = ContextStore(database: database, box: secrets)
+        self.usage = UsageStore(database: database)
+        self.storage = storage
+        self.uploadPolicy = uploadPolicy
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the

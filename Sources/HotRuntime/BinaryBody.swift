@@ -1,41 +1,40 @@
+import Foundation
+import Hummingbird
 import NIOCore
 
-/// A non-JSON response body (a build's zip).
+/// A non-JSON response body (a build's zip), streamed: it is never held in memory whole.
 public struct BinaryBody: Sendable {
     public var contentType: String
-    public var bytes: ByteBuffer
-    /// e.g. `Content-Disposition`.
-    public var headers: [String: String]
+    public var body: ResponseBody
 
-    public init(contentType: String, bytes: ByteBuffer, headers: [String: String] = [:]) {
+    public init(contentType: String, body: ResponseBody) {
         self.contentType = contentType
-        self.bytes = bytes
-        self.headers = headers
+        self.body = body
     }
-}
 
-/// A file part of a multipart request.
-public struct UploadedFile: Sendable {
-    public var filename: String?
-    public var contentType: String?
-    public var bytes: ByteBuffer
-
-    public init(filename: String?, contentType: String?, bytes: ByteBuffer) {
-        self.filename = filename
-        self.contentType = contentType
-        self.bytes = bytes
-    }
-}
-
-import Hummingbird
-
-extension BinaryBody {
+    /// The response, with the operation's documented headers.
     public func response(status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = contentType
-        for (name, value) in self.headers {
-            if let field = HTTPField.Name(name) { fields[field] = value }
-        }
-        return Response(status: status, headers: fields, body: .init(byteBuffer: bytes))
+        return Response(status: status, headers: fields, body: body)
+    }
+}
+
+/// A file part of a multipart request, spooled to disk as it arrived.
+public struct UploadedFile: Sendable {
+    /// The spool file; the handler may move it (into storage), else it is removed after the request.
+    public var url: URL
+    public var size: Int64
+    /// SHA-256 of the bytes received, lowercase hex.
+    public var sha256: String
+    public var filename: String?
+    public var contentType: String?
+
+    public init(url: URL, size: Int64, sha256: String, filename: String?, contentType: String?) {
+        self.url = url
+        self.size = size
+        self.sha256 = sha256
+        self.filename = filename
+        self.contentType = contentType
     }
 }

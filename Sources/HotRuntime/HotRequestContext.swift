@@ -11,8 +11,6 @@ public struct HotRequestContext: RequestContext {
     public var credential: Credential?
     /// The client's IP address, when the connection has one (rate limits on failed authentication).
     public var remoteAddress: String?
-    /// The largest request body the server reads (build uploads are the largest).
-    public var maxUploadSize: Int { 64 * 1024 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

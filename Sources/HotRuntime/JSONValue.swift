@@ -29,6 +29,38 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// Where the first string or key holding a NUL character is (`metadata.note`, `tags[2]`), if any.
+    public func pathOfFirstNUL(at path: String = "") -> String? {
+        switch self {
+        case .string(let text):
+            return text.utf8.contains(0) ? (path.isEmpty ? "(body)" : path) : nil
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let found = element.pathOfFirstNUL(at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                let memberPath = path.isEmpty ? key : "\(path).\(key)"
+                if key.utf8.contains(0) { return memberPath }
+                if let found = member.pathOfFirstNUL(at: memberPath) { return found }
+            }
+            return nil
+        case .null, .bool, .int, .double:
+            return nil
+        }
+    }
+
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 
 /// Reads and validates the parts of a request for generated routes; every failure is a 400
@@ -12,7 +11,9 @@ public enum RequestInput {
         guard let raw = context.parameters.get(name) else {
             throw APIError.badRequest("Missing path parameter '\(name)'")
         }
-        let value = raw.removingPercentEncoding ?? raw
+        guard let value = PercentDecoding.decode(raw) else {
+            throw APIError.badRequest("Invalid path parameter '\(name)': not valid percent-encoded UTF-8")
+        }
         if let problem = SchemaValidator.problem(with: value, rule) {
             throw APIError.badRequest("Invalid path parameter '\(name)': \(problem)")
         }
@@ -85,6 +86,10 @@ public enum RequestInput {
         } catch {
             throw APIError.badRequest("Request body is not valid JSON")
         }
+        // Free-form values (metadata, event data) too: PostgreSQL stores no NUL character.
+        if let field = value.pathOfFirstNUL() {
+            throw APIError.badRequest("Invalid field '\(field)': must not contain a NUL character")
+        }
         try validator.validate(value, against: rule)
         return value
     }
@@ -104,18 +109,6 @@ public enum RequestInput {
         }
     }
 
-    /// The parts of a `multipart/form-data` body, by field name.
-    public static func multipart(_ request: Request, context: HotRequestContext) async throws -> MultipartForm {
-        guard let contentType = request.headers[.contentType],
-              contentType.lowercased().hasPrefix("multipart/form-data"),
-              let boundary = boundary(of: contentType)
-        else {
-            throw APIError.badRequest("Expected a multipart/form-data body with a boundary")
-        }
-        let buffer = try await collect(request, context: context)
-        return try MultipartForm.parse(buffer, boundary: boundary)
-    }
-
     static func boundary(of contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -129,66 +122,18 @@ public enum RequestInput {
     /// The largest JSON body read (as axum's default); only uploads may use the context's larger limit.
     public static let maximumJSONBody = 2 * 1024 * 1024
 
-    static func collect(_ request: Request, context: HotRequestContext, limit: Int? = nil) async throws -> ByteBuffer {
-        let limit = limit ?? context.maxUploadSize
+    static func collect(_ request: Request, context: HotRequestContext, limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
+            throw tooLarge(limit)
         } catch is NIOTooManyBytesError {
-            throw APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
+            throw tooLarge(limit)
         }
     }
-}
 
-/// A parsed `multipart/form-data` body.
-public struct MultipartForm: Sendable {
-    public var parts: [MultipartPart]
-
-    public static func parse(_ buffer: ByteBuffer, boundary: String) throws -> MultipartForm {
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = []
-        var headers = HTTPHeaders()
-        var body = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in body.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            parts.append(MultipartPart(headers: headers, body: body))
-            headers = HTTPHeaders()
-            body = ByteBuffer()
-        }
-        do {
-            try parser.execute(buffer)
-        } catch {
-            throw APIError.badRequest("Malformed multipart body")
-        }
-        return MultipartForm(parts: parts)
-    }
-
-    public func file(_ name: String) -> UploadedFile? {
-        guard let part = parts.first(where: { $0.name == name }) else { return nil }
-        let disposition = part.headers.first(name: "Content-Disposition") ?? ""
-        let filename = disposition.split(separator: ";").lazy
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix("filename=") }
-            .map { String($0.dropFirst("filename=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        return UploadedFile(filename: filename, contentType: part.headers.first(name: "Content-Type"), bytes: part.body)
-    }
-
-    public func string(_ name: String, rule: StringRule = StringRule()) throws -> String? {
-        guard let part = parts.first(where: { $0.name == name }) else { return nil }
-        let text = String(buffer: part.body)
-        if let problem = SchemaValidator.problem(with: text, rule) {
-            throw APIError.badRequest("Invalid form field '\(name)': \(problem)")
-        }
-        return text
-    }
-
-    public func uuid(_ name: String) throws -> UUID? {
-        guard let text = try string(name) else { return nil }
-        guard let uuid = UUID(uuidString: text) else {
-            throw APIError.badRequest("Invalid form field '\(name)': must be a UUID")
-        }
-        return uuid
+    /// 413 in the error envelope.
+    static func tooLarge(_ limit: some BinaryInteger) -> APIError {
+        APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
     }
 }

@@ -95,6 +95,8 @@ public struct SchemaValidator: Sendable {
 
     /// Why `text` breaks `rule`, or nil. Also used for path, query and form values.
     public static func problem(with text: String, _ rule: StringRule) -> String? {
+        // PostgreSQL cannot store or compare a NUL character: no string input may carry one.
+        if text.utf8.contains(0) { return "must not contain a NUL character" }
         if let allowed = rule.allowedValues, !allowed.contains(text) {
             return "'\(text)' is not one of \(allowed.joined(separator: ", "))"
         }

@@ -61,7 +61,9 @@ struct Serve: AsyncParsableCommand {
         try await runReportingFailure {
             let key = try EncryptionKey.load(configured: setup.configuration.encryptionKey, dataDirectory: setup.configuration.dataDirectory)
             try await DatabaseSession.with(setup.configuration, logger: setup.logger) { database, _ in
-                let environment = HotApplication.Environment(database: database, secrets: key)
+                let environment = HotApplication.Environment(
+                    database: database, secrets: key, storage: try setup.configuration.makeBuildStorage(logger: setup.logger),
+                    uploads: setup.configuration.uploadPolicy)
                 let app = HotApplication.make(environment, host: host, port: port, logger: setup.logger) { bound in
                     setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
                 }

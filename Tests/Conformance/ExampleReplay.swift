@@ -2,6 +2,7 @@ import Foundation
 import Generated
 import HotImpl
 import HotRuntime
+import HotTestSupport
 import NIOHTTP1
 
 /// Replays one documented example against the running server: builds the state the example
@@ -45,6 +46,7 @@ struct ExampleReplay {
         var query: String?
         var body = example.requestBody
         var sendTwice = false
+        var upload = UploadKind.sample
 
         switch example.status {
         case 200..<300:
@@ -71,9 +73,16 @@ struct ExampleReplay {
                 pathValues[idParameter] = "not-a-uuid"
             } else if isList(operation) {
                 query = "limit=-1"
+            } else if let name = pathParameterNames.sorted().first {
+                // PostgreSQL cannot store a NUL, so no string input may carry one.
+                pathValues[name] = "nul\u{0}byte"
             } else {
                 return (.notReproducible("no generic bad input"), [])
             }
+        case 409 where successRequest?.requestContentType == "multipart/form-data":
+            // An upload whose build id belongs to another project.
+            body = successRequestBody
+            upload = .conflicting
         case 409:
             guard operation.method == .post, let success = successRequestBody else {
                 return (.notReproducible("409 needs a conflicting resource"), [])
@@ -88,18 +97,29 @@ struct ExampleReplay {
             tenant = try await Tenant.make(orgId: org.id, baseURL: try await TestServer.shared.frozenClockApp())
             repeats = Int(RateLimitPolicy.standard.requestsPerSecond["starter"] ?? 0)
             body = body ?? successRequestBody
+        case 413 where successRequest?.requestContentType == "multipart/form-data":
+            body = successRequestBody
+            upload = .oversized
         case 413:
             guard successRequest?.requestContentType == "application/json" else {
                 return (.notReproducible("413 for a non-JSON body"), [])
             }
             body = #"{"padding":""# + String(repeating: "x", count: RequestInput.maximumJSONBody) + #""}"#
+        case 500:
+            // A server that fails inside every operation.
+            tenant.server.baseURL = try await FaultyApp.baseURL()
+            createFixtures = false
+            body = body ?? successRequestBody
         default:
             return (.notReproducible("status \(example.status)"), [])
         }
 
         if createFixtures {
-            for name in pathParameterNames.sorted() where pathValues[name] == nil {
-                if let value = try await Fixtures.create(name, example: example.parameters[name], in: tenant) {
+            // The project first: the other resources live in it.
+            for name in pathParameterNames.sorted(by: { ($0 == "project_id_or_slug" ? 0 : 1, $0) < ($1 == "project_id_or_slug" ? 0 : 1, $1) })
+            where pathValues[name] == nil {
+                let project = pathValues["project_id_or_slug"]
+                if let value = try await Fixtures.create(name, example: example.parameters[name], in: tenant, project: project) {
                     pathValues[name] = value
                 }
             }
@@ -117,37 +137,62 @@ struct ExampleReplay {
         let method = HTTPMethod(rawValue: operation.method.rawValue)
         var contentType = example.requestContentType
             ?? (body != nil && body == successRequestBody ? successRequest?.requestContentType : nil) ?? "application/json"
+        var data = body.map { Data($0.utf8) }
         if contentType == "multipart/form-data", let fields = body {
-            (contentType, body) = Self.multipart(fromExample: fields)
+            // Without fixtures (a 404), there is no project to hold a build.
+            let (form, sent) = try await multipart(
+                fromExample: fields, upload: upload, project: createFixtures ? pathValues["project_id_or_slug"] : nil, tenant: tenant)
+            (contentType, data, body) = (form.contentType, form.finished, sent)
         }
         if sendTwice { repeats = 1 }
         for _ in 0..<repeats {
-            _ = try await tenant.send(method, path, body: body, contentType: contentType, token: token, authorized: authorized)
+            _ = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized)
         }
-        let reply = try await tenant.send(method, path, body: body, contentType: contentType, token: token, authorized: authorized)
+        let reply = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized)
         if reply.status == 501 { return (.notImplemented, []) }
         return (.replayed, check(reply, sentBody: body))
     }
 
-    /// A form body from a multipart example (documented as an object of field values); the
-    /// `file` field is sent as a file part.
-    static func multipart(fromExample text: String) -> (contentType: String, body: String) {
-        let boundary = "hot-conformance-\(UUID().lowercased)"
-        guard case .object(let fields)? = try? JSONValue.parse(Data(text.utf8)) else {
-            return ("multipart/form-data; boundary=\(boundary)", "--\(boundary)--\r\n")
-        }
-        var body = ""
+    /// What a replayed upload sends as its file and build id.
+    enum UploadKind {
+        /// A real bundle with its hash; a documented `build_id` is replaced by one that exists in the project.
+        case sample
+        /// A file one byte over the server's limit.
+        case oversized
+        /// A real bundle under a build id that another project holds.
+        case conflicting
+    }
+
+    /// A form body from a multipart example (documented as an object of field values): the `file`
+    /// placeholder becomes a real bundle (or an oversized file), `hash` its SHA-256, and `build_id`
+    /// an id the example's situation calls for.
+    /// Returns the form and, as a JSON object, the text fields it holds (what the answer must echo).
+    func multipart(fromExample text: String, upload: UploadKind, project: String?, tenant: Tenant) async throws -> (MultipartBody, String) {
+        var form = MultipartBody()
+        guard case .object(let fields)? = try? JSONValue.parse(Data(text.utf8)) else { return (form, "{}") }
+        let file = upload == .oversized ? Data(count: Int(TestServer.maxBuildBytes) + 1) : SampleBundle.zip
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-            let text = value.stringValue ?? "\(value)"
-            body += "--\(boundary)\r\n"
-            if name == "file" {
-                body += "Content-Disposition: form-data; name=\"file\"; filename=\"build.hot.zip\"\r\nContent-Type: application/zip\r\n\r\n"
-            } else {
-                body += "Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n"
+            switch name {
+            case "file":
+                form.file("file", bytes: file)
+            case "hash":
+                form.field("hash", sha256Hex(file))
+            case "build_id" where upload != .conflicting:
+                guard let project else { form.field(name, UUID().lowercased); continue }
+                form.field(name, try await tenant.uploadBuild(project, zip: SampleBundle.zip))
+            case "build_id":
+                break
+            default:
+                form.field(name, value.stringValue ?? "\(value)")
             }
-            body += text + "\r\n"
         }
-        return ("multipart/form-data; boundary=\(boundary)", body + "--\(boundary)--\r\n")
+        if upload == .conflicting {
+            let other = "other-\(UUID().lowercased)"
+            _ = try await tenant.createProject(other)
+            form.field("build_id", try await tenant.uploadBuild(other, zip: SampleBundle.zip))
+        }
+        let sent = JSONValue.object(form.fields.mapValues(JSONValue.string))
+        return (form, String(decoding: try sent.serialized(), as: UTF8.self))
     }
 
     /// The required properties of an envelope's `data` object.
@@ -171,7 +216,11 @@ struct ExampleReplay {
     }
 
     func missingValue(for parameter: String) -> String {
-        parameter == "project_id_or_slug" ? "missing-\(UUID().lowercased)" : UUID().lowercased
+        switch parameter {
+        case "project_id_or_slug": "missing-\(UUID().lowercased)"
+        case "key": "MISSING_\(UUID().lowercased.replacingOccurrences(of: "-", with: ""))"
+        default: UUID().lowercased
+        }
     }
 
     /// Problems with the reply, each naming the example.

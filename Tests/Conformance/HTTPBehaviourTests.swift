@@ -270,3 +270,19 @@ struct RequestSizeTests {
         #expect(try await tenant.send(.GET, "/v1/projects").status == 200)
     }
 }
+
+@Suite("Inputs PostgreSQL cannot store")
+struct NULInputTests {
+    @Test("a NUL in a path, a query or any JSON string is a 400 naming the input, never a 500")
+    func nulIsRefused() async throws {
+        let tenant = try await Tenant.make()
+        let path = try await tenant.send(.GET, "/v1/projects/a%00b")
+        #expect(path.status == 400)
+        #expect(path.json?["error"]?["message"]?.stringValue?.contains("project_id_or_slug") == true)
+        let body = try await tenant.send(.POST, "/v1/sessions", body: #"{"permissions":{"stream:*":["read"]},"metadata":{"note":"a\u0000b"}}"#)
+        #expect(body.status == 400)
+        #expect(body.json?["error"]?["message"]?.stringValue?.contains("metadata.note") == true)
+        let name = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"a\u0000b"}"#)
+        #expect(name.status == 400)
+    }
+}

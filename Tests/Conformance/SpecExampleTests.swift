@@ -9,7 +9,7 @@ struct SpecExampleTests {
     func replayEveryExample() async throws {
         var replayed = 0
         var notImplemented = Set<String>()
-        var notReproducible: [String: Int] = [:]
+        var notReproducible: [String: [String]] = [:]
         var implemented = Set<String>()
         for example in SpecExamples.all {
             let (outcome, problems) = try await ExampleReplay(example: example).run()
@@ -22,7 +22,7 @@ struct SpecExampleTests {
             case .notImplemented:
                 notImplemented.insert(example.operationId)
             case .notReproducible(let reason):
-                notReproducible[reason, default: 0] += 1
+                notReproducible[reason, default: []].append("\(example.operationId)/\(example.name)")
             }
         }
         // An operation is implemented or not, never both.
@@ -31,7 +31,7 @@ struct SpecExampleTests {
         let operations = Set(OperationTable.all.map(\.operationId))
         #expect(Set(SpecExamples.all.map(\.operationId)) == operations)
         #expect(implemented.isSuperset(of: ["getStatus", "getEnv", "listProjects", "createProject", "getProject", "updateProject", "deleteProject"]))
-        let skipped = notReproducible.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let skipped = notReproducible.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.sorted().joined(separator: " "))" }.joined(separator: "; ")
         print("""
             Spec examples: \(SpecExamples.all.count) documented, \(replayed) replayed \
             (\(implemented.count) operations); \(notImplemented.count) operations skipped as not implemented \

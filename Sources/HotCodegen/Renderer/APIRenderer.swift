@@ -9,6 +9,11 @@ enum APIRenderer {
         w.line()
         w.doc("\(api.title) \(api.version): the operations of spec/openapi.yaml. HotImpl implements it; `HotRoutes` serves it.")
         w.block("public protocol HotAPI: Sendable") { w in
+            if api.operations.contains(where: { if case .multipart? = $0.body { true } else { false } }) {
+                w.doc("Where multipart file parts are spooled, and how large they may be.")
+                w.line("var uploadPolicy: UploadPolicy { get }")
+                w.line()
+            }
             for operation in api.operations {
                 w.doc(operation.summary)
                 w.doc("`\(operation.method) \(operation.path)`")

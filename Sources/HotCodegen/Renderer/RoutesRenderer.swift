@@ -71,7 +71,12 @@ enum RoutesRenderer {
                 }
                 bodyJSON = "bodyJSON"
             case .multipart(let fields, _)?:
-                w.line("let form = try await RequestInput.multipart(request, context: context)")
+                // Read as it arrives: file parts are spooled to disk, and removed after the handler
+                // unless it moved them away.
+                let files = fields.filter(\.isFile).map { Literal.string($0.name) }
+                let texts = fields.filter { !$0.isFile }.map { Literal.string($0.name) }
+                w.line("let form = try await MultipartUpload.read(request, policy: api.uploadPolicy, fileFields: [\(files.joined(separator: ", "))], textFields: [\(texts.joined(separator: ", "))])")
+                w.line("defer { form.discard() }")
                 for field in fields {
                     w.line("let \(field.swiftName)Field = \(readFormField(field))")
                 }

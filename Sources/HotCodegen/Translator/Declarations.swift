@@ -143,6 +143,8 @@ struct MultipartFieldDecl: Equatable {
     var kind: Kind
     var required: Bool
     var doc: String?
+
+    var isFile: Bool { kind == .file }
 }
 
 enum BodyDecl: Equatable {

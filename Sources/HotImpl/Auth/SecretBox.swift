@@ -30,4 +30,19 @@ public struct SecretBox: Sendable {
         guard let combined = Data(base64Encoded: sealed) else { throw APIError.internalError() }
         return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key)
     }
+
+    /// Seals `plaintext` bound to `context` (associated data, e.g. the row it belongs to): it
+    /// opens only with the same context, so a sealed value copied elsewhere is useless.
+    public func seal(_ plaintext: Data, boundTo context: Data) throws -> String {
+        guard let combined = try AES.GCM.seal(plaintext, using: key, authenticating: context).combined else {
+            throw APIError.internalError()
+        }
+        return combined.base64EncodedString()
+    }
+
+    /// Opens a value sealed with `seal(_:boundTo:)`; fails for another context, key or an alteration.
+    public func open(_ sealed: String, boundTo context: Data) throws -> Data {
+        guard let combined = Data(base64Encoded: sealed) else { throw APIError.internalError() }
+        return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: context)
+    }
 }

@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import HotRuntime
 
 /// Secrets are stored only as SHA-256 digests (lowercase hex) and compared in constant time.
 public enum SecretHash {
     public static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        HexString.lowercase(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// Whether `secret` hashes to `stored`, taking the same time wherever the first difference is.
@@ -20,6 +21,6 @@ public enum SecretHash {
     /// `count` random bytes as lowercase hex.
     public static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return HexString.lowercase((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -4,54 +4,6 @@ import HotRuntime
 // Operations whose issues are still open: routed, authenticated, validated, and answered with
 // 501 `not_implemented` in the error envelope until implemented in their own resource file.
 extension HotService {
-    public func listBuilds(_ input: ListBuilds.Input, context: HotRequestContext) async throws -> ListBuilds.Output {
-        throw APIError.notImplemented("listBuilds")
-    }
-
-    public func listProjectBuilds(_ input: ListProjectBuilds.Input, context: HotRequestContext) async throws -> ListProjectBuilds.Output {
-        throw APIError.notImplemented("listProjectBuilds")
-    }
-
-    public func uploadBuild(_ input: UploadBuild.Input, context: HotRequestContext) async throws -> UploadBuild.Output {
-        throw APIError.notImplemented("uploadBuild")
-    }
-
-    public func getDeployedBuild(_ input: GetDeployedBuild.Input, context: HotRequestContext) async throws -> GetDeployedBuild.Output {
-        throw APIError.notImplemented("getDeployedBuild")
-    }
-
-    public func getLiveBuild(_ input: GetLiveBuild.Input, context: HotRequestContext) async throws -> GetLiveBuild.Output {
-        throw APIError.notImplemented("getLiveBuild")
-    }
-
-    public func getBuild(_ input: GetBuild.Input, context: HotRequestContext) async throws -> GetBuild.Output {
-        throw APIError.notImplemented("getBuild")
-    }
-
-    public func downloadBuild(_ input: DownloadBuild.Input, context: HotRequestContext) async throws -> DownloadBuild.Output {
-        throw APIError.notImplemented("downloadBuild")
-    }
-
-    public func deployBuild(_ input: DeployBuild.Input, context: HotRequestContext) async throws -> DeployBuild.Output {
-        throw APIError.notImplemented("deployBuild")
-    }
-
-    public func listContextVariables(_ input: ListContextVariables.Input, context: HotRequestContext) async throws -> ListContextVariables.Output {
-        throw APIError.notImplemented("listContextVariables")
-    }
-
-    public func createContextVariable(_ input: CreateContextVariable.Input, context: HotRequestContext) async throws -> CreateContextVariable.Output {
-        throw APIError.notImplemented("createContextVariable")
-    }
-
-    public func updateContextVariable(_ input: UpdateContextVariable.Input, context: HotRequestContext) async throws -> UpdateContextVariable.Output {
-        throw APIError.notImplemented("updateContextVariable")
-    }
-
-    public func deleteContextVariable(_ input: DeleteContextVariable.Input, context: HotRequestContext) async throws -> DeleteContextVariable.Output {
-        throw APIError.notImplemented("deleteContextVariable")
-    }
-
     public func listEvents(_ input: ListEvents.Input, context: HotRequestContext) async throws -> ListEvents.Output {
         throw APIError.notImplemented("listEvents")
     }
@@ -80,20 +32,8 @@ extension HotService {
         throw APIError.notImplemented("getRun")
     }
 
-    public func listEventHandlers(_ input: ListEventHandlers.Input, context: HotRequestContext) async throws -> ListEventHandlers.Output {
-        throw APIError.notImplemented("listEventHandlers")
-    }
-
-    public func listSchedules(_ input: ListSchedules.Input, context: HotRequestContext) async throws -> ListSchedules.Output {
-        throw APIError.notImplemented("listSchedules")
-    }
-
     public func subscribeEnv(_ input: SubscribeEnv.Input, context: HotRequestContext) async throws -> SubscribeEnv.Output {
         throw APIError.notImplemented("subscribeEnv")
-    }
-
-    public func getOrgUsage(_ input: GetOrgUsage.Input, context: HotRequestContext) async throws -> GetOrgUsage.Output {
-        throw APIError.notImplemented("getOrgUsage")
     }
 
     public func subscribeStream(_ input: SubscribeStream.Input, context: HotRequestContext) async throws -> SubscribeStream.Output {

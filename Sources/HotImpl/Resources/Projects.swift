@@ -29,9 +29,12 @@ extension HotService {
 
     public func deleteProject(_ input: DeleteProject.Input, context: HotRequestContext) async throws -> DeleteProject.Output {
         let existing = try await project(input.projectIdOrSlug, context: context)
+        let archives = try await builds.storagePaths(projectId: existing.projectId)
         guard try await projects.delete(envId: existing.envId, projectId: existing.projectId) else {
             throw APIError.notFound("Project not found")
         }
+        // Its builds went with it; their archives follow (best effort: the rows are what count).
+        for path in archives { try? await storage.delete(path: path) }
         return .noContent
     }
 }

@@ -14,11 +14,17 @@ public enum HotApplication {
         public var secrets: SecretBox
         public var clock: any WallClock
         public var rateLimits: RateLimitPolicy
+        /// Where build archives go.
+        public var storage: any BuildStorage
+        /// Where uploads spool while they arrive, and their size limit.
+        public var uploads: UploadPolicy
 
-        public init(database: Database, secrets: SecretBox, clock: any WallClock = SystemWallClock(),
-                    rateLimits: RateLimitPolicy = .standard) {
+        public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
+                    clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
+            self.storage = storage
+            self.uploads = uploads
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -31,7 +37,7 @@ public enum HotApplication {
         router.add(middleware: ErrorEnvelopeMiddleware())
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
-            clock: environment.clock)
+            clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits)

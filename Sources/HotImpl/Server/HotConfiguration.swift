@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import HotRuntime
 import Logging
 
 /// hot-server's configuration, from the environment (CONTRACT.md); command-line flags override it.
@@ -15,6 +17,8 @@ public struct HotConfiguration: Sendable {
     public var runtimeTimeout: Int
     /// `HOT_BUILD_STORAGE`: `file` or `s3://bucket/prefix`.
     public var buildStorage: String
+    /// `HOT_MAX_BUILD_BYTES`: the largest build upload accepted (413 above it).
+    public var maxBuildBytes: Int64
     /// `HOT_LOG_LEVEL`.
     public var logLevel: Logger.Level
     /// `HOT_DATABASE_CONNECT_TIMEOUT` in seconds: how long startup waits for the database.
@@ -48,6 +52,10 @@ public struct HotConfiguration: Sendable {
         guard storage == "file" || storage.hasPrefix("s3://") else {
             throw Invalid(description: "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got \(storage))")
         }
+        let maxBuildText = value("HOT_MAX_BUILD_BYTES") ?? "104857600"
+        guard let maxBuildBytes = Int64(maxBuildText), maxBuildBytes > 0 else {
+            throw Invalid(description: "HOT_MAX_BUILD_BYTES must be a positive number of bytes (got \(maxBuildText))")
+        }
         return HotConfiguration(
             databaseURL: value("HOT_DATABASE_URL"),
             dataDirectory: dataDirectory,
@@ -55,9 +63,31 @@ public struct HotConfiguration: Sendable {
             runtimeURL: value("HOT_RUNTIME_URL"),
             runtimeTimeout: timeout,
             buildStorage: storage,
+            maxBuildBytes: maxBuildBytes,
             logLevel: level,
             databaseConnectTimeout: connectTimeout,
             durableLocalDatabase: true
         )
+    }
+}
+
+extension HotConfiguration {
+    /// Uploads spool beside the file storage, so storing one is a rename.
+    public var uploadPolicy: UploadPolicy {
+        UploadPolicy(directory: dataDirectory.appendingPathComponent("builds/.spool", isDirectory: true), maxFileBytes: maxBuildBytes)
+    }
+
+    /// The storage `HOT_BUILD_STORAGE` names; S3 reads its endpoint and credentials from `environment`.
+    public func makeBuildStorage(
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws -> any BuildStorage {
+        guard buildStorage == "file" else {
+            do {
+                return try S3BuildStorage.fromEnvironment(url: buildStorage, environment: environment, httpClient: .shared, logger: logger)
+            } catch {
+                throw Invalid(description: "HOT_BUILD_STORAGE=\(buildStorage): \(error)")
+            }
+        }
+        return FileBuildStorage(root: dataDirectory.appendingPathComponent("builds", isDirectory: true), logger: logger)
     }
 }

@@ -1,15 +1,32 @@
 import Foundation
 import HotRuntime
+import HotTestSupport
 
 /// Creates, through the API, the resource a path parameter designates, so that an example's
 /// request finds what it presumes. Unknown parameters get nil (the example's value is used).
 enum Fixtures {
-    static func create(_ parameter: String, example: String?, in tenant: Tenant) async throws -> String? {
+    /// `project`: the project fixture already made for the same path, if any.
+    static func create(_ parameter: String, example: String?, in tenant: Tenant, project: String? = nil) async throws -> String? {
         switch parameter {
         case "project_id_or_slug":
+            // A project with a deployed build (its handlers and schedules) and a live build.
             let name = example ?? "my-project"
-            _ = try await tenant.createProject(name)
+            let project = try await tenant.createProject(name)
+            let buildId = try await tenant.uploadBuild(name, zip: SampleBundle.zip)
+            let deploy = try await tenant.send(.POST, "/v1/projects/\(name)/builds/\(buildId)/deploy")
+            guard deploy.status == 200 else { throw TestFailure("deploying the fixture build answered \(deploy.status)") }
+            if let projectId = project["project_id"]?.stringValue.flatMap(UUID.init(uuidString:)) {
+                try await SampleBundle.insertLiveBuild(projectId: projectId, envId: tenant.envId, database: tenant.server.database)
+            }
             return name
+        case "build_id":
+            guard let project else { return nil }
+            return try await tenant.uploadBuild(project, zip: SampleBundle.zip)
+        case "key":
+            guard let project else { return nil }
+            let key = example ?? "DATABASE_URL"
+            _ = try await created(tenant, "/v1/projects/\(project)/context", #"{"key":"\#(key)","value":"fixture-secret"}"#, id: "key")
+            return key
         case "session_id":
             return try await created(tenant, "/v1/sessions", #"{"permissions":{"stream:*":["read"]}}"#, id: "session_id")
         case "service_key_id":

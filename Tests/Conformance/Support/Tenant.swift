@@ -40,12 +40,18 @@ struct Tenant: Sendable {
     /// Sends a request with this tenant's token (or `token`, or none when `authorized` is false).
     func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
               token: String? = nil, authorized: Bool = true) async throws -> Reply {
+        try await send(method, path, data: body.map { Data($0.utf8) }, contentType: contentType, token: token, authorized: authorized)
+    }
+
+    /// Sends raw bytes (a multipart form with a zip, say).
+    func send(_ method: HTTPMethod, _ path: String, data: Data?, contentType: String = "application/json",
+              token: String? = nil, authorized: Bool = true) async throws -> Reply {
         var request = HTTPClientRequest(url: server.baseURL + path)
         request.method = method
         if authorized { request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)") }
-        if let body {
+        if let data {
             request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(string: body))
+            request.body = .bytes(ByteBuffer(bytes: data))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Generated
 import HotImpl
 import HotRuntime
 import Hummingbird
@@ -26,7 +27,8 @@ actor TestServer {
         /// An app of its own on the shared database, with the given clock and rate limits.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
             let environment = HotApplication.Environment(
-                database: database, secrets: TestServer.testSecrets, clock: clock, rateLimits: rateLimits)
+                database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
+                clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -81,13 +83,21 @@ actor TestServer {
         // Every test shares 127.0.0.1, and many test 401s: failed authentication is not throttled
         // here (its own tests start apps with the standard policy).
         let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
-        let environment = HotApplication.Environment(database: database, secrets: testSecrets, rateLimits: lenient)
+        let environment = HotApplication.Environment(
+            database: database, secrets: testSecrets, storage: storage, uploads: uploads, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
                        configuration: configuration, cluster: cluster)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
+
+    /// Build archives and upload spools of every test app, in one throwaway directory.
+    static let buildDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-test-builds-\(UUID().lowercased)")
+    static let storage = FileBuildStorage(root: buildDirectory)
+    /// Small enough that a test can cross it cheaply, large enough for a 10 MB manifest deflated.
+    static let maxBuildBytes: Int64 = 16 * 1024 * 1024
+    static let uploads = UploadPolicy(directory: buildDirectory.appendingPathComponent(".spool"), maxFileBytes: maxBuildBytes)
 
     /// Starts another app on the shared database (e.g. with a manual clock); returns its base URL.
     static func startApp(_ environment: HotApplication.Environment, logger: Logger) async throws -> String {
@@ -118,5 +128,58 @@ enum ClusterCleanup {
             while kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
             try? FileManager.default.removeItem(atPath: directory)
         }
+    }
+}
+
+/// An app whose every operation fails inside with an unexpected error: what the spec's 500
+/// examples document (the error envelope with `internal_server_error`, nothing internal leaked).
+enum FaultyApp {
+    struct Fault: Error {}
+
+    /// Fails where every route starts, so each operation answers 500 whatever its handler does.
+    struct FailingAuthorizer: RequestAuthorizer {
+        func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
+            throw Fault()
+        }
+
+        func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
+            throw Fault()
+        }
+    }
+
+    private static let started = Mutex<Task<String, any Error>?>(nil)
+
+    /// The faulty app's base URL (one per test process).
+    static func baseURL() async throws -> String {
+        let task = started.withLock { task in
+            if let task { return task }
+            let new = Task { try await start() }
+            task = new
+            return new
+        }
+        return try await task.value
+    }
+
+    private static func start() async throws -> String {
+        let server = try await TestServer.shared.running()
+        let router = Router(context: HotRequestContext.self)
+        router.add(middleware: RequestIdMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        let service = HotService(
+            database: server.database, buildInfo: HotService.BuildInfo(version: "test", gitSha: "test", startTime: Date()),
+            secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads)
+        HotRoutes.register(on: router, api: service, authorizer: FailingAuthorizer())
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: server.logger)
+        Task.detached { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return "http://127.0.0.1:\(port)"
     }
 }

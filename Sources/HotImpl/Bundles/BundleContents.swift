@@ -1,0 +1,21 @@
+/// What the server needs to know about an uploaded build zip.
+public struct BundleContents: Sendable, Equatable {
+    public var eventHandlers: [BundleHandler]
+    public var schedules: [BundleSchedule]
+    /// `<name>` of the manifest's `hot.bundle.<name>` key; nil without a manifest.
+    public var bundleName: String?
+    /// Whether the archive contains `manifest.hot` at its root.
+    public var hasManifest: Bool
+
+    public init(
+        eventHandlers: [BundleHandler] = [],
+        schedules: [BundleSchedule] = [],
+        bundleName: String? = nil,
+        hasManifest: Bool = false
+    ) {
+        self.eventHandlers = eventHandlers
+        self.schedules = schedules
+        self.bundleName = bundleName
+        self.hasManifest = hasManifest
+    }
+}

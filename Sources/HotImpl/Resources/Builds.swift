@@ -1,0 +1,105 @@
+import Foundation
+import Generated
+import HotRuntime
+import NIOPosix
+
+extension HotService {
+    public func listBuilds(_ input: ListBuilds.Input, context: HotRequestContext) async throws -> ListBuilds.Output {
+        let credential = try context.requireCredential()
+        // Only the builds of projects the credential may read are listed.
+        let names = PermissionSet(credential.permissions).paths(for: "read", ofType: "build")
+        return .ok(try await builds.list(envId: credential.envId, page: PageRequest(limit: input.limit, offset: input.offset), names: names))
+    }
+
+    public func listProjectBuilds(_ input: ListProjectBuilds.Input, context: HotRequestContext) async throws -> ListProjectBuilds.Output {
+        let project = try await project(input.projectIdOrSlug, context: context)
+        return .ok(try await builds.list(projectId: project.projectId, page: PageRequest(limit: input.limit, offset: input.offset)))
+    }
+
+    public func getBuild(_ input: GetBuild.Input, context: HotRequestContext) async throws -> GetBuild.Output {
+        .ok(try await build(input.buildId, of: input.projectIdOrSlug, context: context))
+    }
+
+    public func getDeployedBuild(_ input: GetDeployedBuild.Input, context: HotRequestContext) async throws -> GetDeployedBuild.Output {
+        let project = try await project(input.projectIdOrSlug, context: context)
+        guard let build = try await builds.deployed(projectId: project.projectId) else { throw APIError.notFound("No deployed build found") }
+        return .ok(build)
+    }
+
+    public func getLiveBuild(_ input: GetLiveBuild.Input, context: HotRequestContext) async throws -> GetLiveBuild.Output {
+        let project = try await project(input.projectIdOrSlug, context: context)
+        guard let build = try await builds.live(projectId: project.projectId) else { throw APIError.notFound("No live build found") }
+        return .ok(build)
+    }
+
+    public func downloadBuild(_ input: DownloadBuild.Input, context: HotRequestContext) async throws -> DownloadBuild.Output {
+        let build = try await build(input.buildId, of: input.projectIdOrSlug, context: context)
+        guard let path = build.storagePath else { throw APIError.notFound("Build archive not found") }
+        let archive: StoredArchive
+        do {
+            archive = try await storage.open(path: path)
+        } catch BuildStorageError.notFound {
+            throw APIError.notFound("Build archive not found")
+        }
+        return .ok(BinaryBody(contentType: "application/zip", body: archive.body),
+                   headers: .init(contentDisposition: "attachment; filename=\"\(build.buildId.lowercased).hot.zip\""))
+    }
+
+    public func uploadBuild(_ input: UploadBuild.Input, context: HotRequestContext) async throws -> UploadBuild.Output {
+        let credential = try context.requireCredential()
+        let project = try await project(input.projectIdOrSlug, context: context)
+        let file = input.body.file
+        let hash = input.body.hash.lowercased()
+        guard hash == file.sha256 else {
+            throw APIError.badRequest("Hash mismatch: the form's hash is \(hash), the file's SHA-256 is \(file.sha256)")
+        }
+        // A known build id answers at once, before the archive is read.
+        if let buildId = input.body.buildId, let existing = try await builds.find(projectId: project.projectId, buildId: buildId) {
+            return .ok(Self.upload(existing), headers: .init(xBuildExists: "true"))
+        }
+        let contents = try await Self.readBundle(file.url)
+        let new = BuildStore.NewBuild(
+            buildId: input.body.buildId ?? UUID.v7(), projectId: project.projectId, envId: credential.envId,
+            hash: hash, size: file.size, buildType: "bundle", contents: contents)
+        let storage = self.storage
+        let creation = try await builds.create(new, store: { buildId in
+            let key = "\(project.projectId.lowercased)/\(buildId.lowercased).hot.zip"
+            return (try await storage.store(file: file.url, size: file.size, key: key), storage.backend)
+        }, discard: { path in try? await storage.delete(path: path) })
+        switch creation {
+        case .created(let build): return .created(Self.upload(build))
+        case .exists(let build): return .ok(Self.upload(build), headers: .init(xBuildExists: "true"))
+        }
+    }
+
+    public func deployBuild(_ input: DeployBuild.Input, context: HotRequestContext) async throws -> DeployBuild.Output {
+        let credential = try context.requireCredential()
+        let project = try await project(input.projectIdOrSlug, context: context)
+        guard let build = try await builds.deploy(projectId: project.projectId, buildId: input.buildId, envId: credential.envId) else {
+            throw APIError.notFound("Build not found")
+        }
+        return .ok(build)
+    }
+
+    /// The build of the project named in the path, or 404.
+    func build(_ buildId: UUID, of projectIdOrSlug: String, context: HotRequestContext) async throws -> Build {
+        let project = try await project(projectIdOrSlug, context: context)
+        guard let build = try await builds.find(projectId: project.projectId, buildId: buildId) else { throw APIError.notFound("Build not found") }
+        return build
+    }
+
+    static func upload(_ build: Build) -> BuildUpload {
+        BuildUpload(buildId: build.buildId, projectId: build.projectId, hash: build.hash, size: build.size,
+                    storagePath: build.storagePath ?? "", storageBackend: build.storageBackend ?? "", createdAt: build.createdAt)
+    }
+
+    /// Reads the archive's manifest off the request's executor (decompressing up to the limits
+    /// takes CPU); a bundle that breaks a rule is a 400 naming it.
+    static func readBundle(_ url: URL) async throws -> BundleContents {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try BundleReader.read(file: url) }
+        } catch let error as BundleError {
+            throw APIError.badRequest("Invalid build archive: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Generated
+import HotRuntime
+
+extension HotService {
+    public func getOrgUsage(_ input: GetOrgUsage.Input, context: HotRequestContext) async throws -> GetOrgUsage.Output {
+        let credential = try context.requireCredential()
+        let (start, end) = Self.billingPeriod(containing: clock.now())
+        guard let usage = try await self.usage.usage(orgId: credential.orgId, from: start, to: end) else {
+            throw APIError.notFound("Organization not found")
+        }
+        let limits = PlanLimits.of(plan: usage.plan)
+        // A self-hosted server has no team accounts and no call storage: those count zero.
+        let stats = OrgUsageStats(runsThisPeriod: usage.runs, fileStorageBytes: usage.buildStorageBytes, teamMembers: 0,
+                                  callStorageBytes: 0, callCount: 0)
+        let runs = PlanLimits.percent(stats.runsThisPeriod, of: limits.runsPerMonth)
+        let fileStorage = PlanLimits.percent(stats.fileStorageBytes, of: limits.storageBytes)
+        let teamMembers = PlanLimits.percent(stats.teamMembers, of: limits.teamMembers)
+        let callStorage = PlanLimits.percent(stats.callStorageBytes, of: limits.callStorageBytes)
+        return .ok(OrgUsage(
+            orgId: credential.orgId, usage: stats,
+            limits: OrgLimits(runsPerMonth: limits.runsPerMonth, storageBytes: limits.storageBytes, teamMembers: limits.teamMembers,
+                              callRetentionDays: limits.callRetentionDays, callStorageBytes: limits.callStorageBytes),
+            usagePercent: OrgUsagePercent(runs: runs, fileStorage: fileStorage, teamMembers: teamMembers, callStorage: callStorage,
+                                          hasWarning: [runs, fileStorage, teamMembers, callStorage].contains { $0 > 90 }),
+            plan: OrgPlan(name: limits.displayName, periodStart: start, periodEnd: end)))
+    }
+
+    /// The calendar month (UTC) holding `date`: the plan's period.
+    public static func billingPeriod(containing date: Date) -> (start: Date, end: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = calendar.dateComponents([.year, .month], from: date)
+        let start = calendar.date(from: components)!
+        let end = calendar.date(byAdding: .month, value: 1, to: start)!
+        return (start, end)
+    }
+}

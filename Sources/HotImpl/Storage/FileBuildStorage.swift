@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Logging
+import _NIOFileSystem
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Build archives as files under a root directory (`$HOT_DATA_DIR/builds`); `storage_path` is the file's
+/// absolute path. Reads and copies run on NIOFileSystem's thread pool; mkdir and rename(2) are direct calls.
+public struct FileBuildStorage: BuildStorage {
+    public let backend = "file"
+    /// The root, absolute and with symlinks resolved.
+    public let root: URL
+    /// `root.path`, the prefix every stored path must have.
+    let rootPath: String
+    let logger: Logger
+    /// Size of the reads when streaming an archive out.
+    static let chunkLength: Int64 = 64 * 1024
+
+    /// - Parameter root: the directory to keep archives under; created (with any missing parents) on first store.
+    public init(root: URL, logger: Logger = Logger(label: "hot.storage.file")) {
+        let resolved = URL(fileURLWithPath: root.standardizedFileURL.path).resolvingSymlinksInPath()
+        self.root = resolved
+        self.rootPath = resolved.path
+        self.logger = logger
+    }
+
+    /// Moves `file` to `<root>/<key>` (rename, else copy to a temporary sibling, rename into place and remove
+    /// the original), replacing any archive already there.
+    public func store(file: URL, size: Int64, key: String) async throws -> String {
+        let destination = try resolve(key: key)
+        let directory = (destination as NSString).deletingLastPathComponent
+        logger.debug("file store", metadata: ["storage.path": "\(destination)", "storage.size": "\(size)"])
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            if rename(file.path, destination) == 0 { return destination }
+            let renameErrno = errno
+            guard renameErrno == EXDEV else {
+                throw BuildStorageError.failed("cannot move \(file.path) to \(destination): \(String(cString: strerror(renameErrno)))")
+            }
+            try await Self.copyIntoPlace(from: file.path, to: destination)
+            try await FileSystem.shared.removeItem(at: FilePath(file.path), strategy: .platformDefault, recursively: false)
+            return destination
+        } catch let error as BuildStorageError {
+            throw error
+        } catch {
+            throw BuildStorageError.failed("cannot store \(file.path) as \(destination): \(error)")
+        }
+    }
+
+    /// Streams the file in 64 KiB chunks; the file is opened only when the body is written.
+    public func open(path: String) async throws -> StoredArchive {
+        let resolved = try resolve(path: path)
+        let info: FileInfo?
+        do {
+            info = try await FileSystem.shared.info(forFileAt: FilePath(resolved), infoAboutSymbolicLink: false)
+        } catch {
+            throw BuildStorageError.failed("cannot read \(resolved): \(error)")
+        }
+        guard let info, info.type == .regular else { throw BuildStorageError.notFound(path) }
+        let size = info.size
+        return StoredArchive(
+            size: size,
+            body: ResponseBody(contentLength: Int(size)) { writer in
+                try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(resolved)) { handle in
+                    for try await chunk in handle.readChunks(in: 0..<size, chunkLength: .bytes(Self.chunkLength)) {
+                        try await writer.write(chunk)
+                    }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// Removes the file; a missing one is not an error.
+    public func delete(path: String) async throws {
+        let resolved = try resolve(path: path)
+        logger.debug("file delete", metadata: ["storage.path": "\(resolved)"])
+        do {
+            try await FileSystem.shared.removeItem(at: FilePath(resolved), strategy: .platformDefault, recursively: false)
+        } catch {
+            throw BuildStorageError.failed("cannot delete \(resolved): \(error)")
+        }
+    }
+
+    // MARK: Paths
+
+    /// `<root>/<key>`, refusing keys that would leave the root.
+    func resolve(key: String) throws -> String {
+        guard !key.isEmpty, !key.hasPrefix("/") else {
+            throw BuildStorageError.failed("build storage key '\(key)' must be a relative path")
+        }
+        return try resolve(path: rootPath + "/" + key)
+    }
+
+    /// An absolute storage path (or one relative to the root), normalised, which must lie inside the root.
+    func resolve(path: String) throws -> String {
+        let absolute = path.hasPrefix("/") ? path : rootPath + "/" + path
+        let normalised = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        guard normalised.hasPrefix(rootPath + "/"), normalised.count > rootPath.count + 1 else {
+            throw BuildStorageError.failed("storage path '\(path)' is outside \(rootPath)")
+        }
+        // A symlinked directory inside the root must not lead out of it either.
+        let parent = URL(fileURLWithPath: (normalised as NSString).deletingLastPathComponent)
+            .resolvingSymlinksInPath().path
+        guard parent == rootPath || parent.hasPrefix(rootPath + "/") else {
+            throw BuildStorageError.failed("storage path '\(path)' is outside \(rootPath)")
+        }
+        return normalised
+    }
+
+    /// Copies to a hidden temporary sibling, then renames it over `destination`, so a reader never sees
+    /// a half-copied archive.
+    static func copyIntoPlace(from source: String, to destination: String) async throws {
+        let directory = (destination as NSString).deletingLastPathComponent
+        let name = (destination as NSString).lastPathComponent
+        let temporary = directory + "/.\(name).\(UUID().uuidString).partial"
+        do {
+            try await FileSystem.shared.copyItem(at: FilePath(source), to: FilePath(temporary))
+            guard rename(temporary, destination) == 0 else {
+                let code = errno
+                throw BuildStorageError.failed("cannot move \(temporary) to \(destination): \(String(cString: strerror(code)))")
+            }
+        } catch {
+            _ = try? await FileSystem.shared.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: false)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HotRuntime
+import PostgresNIO
+
+/// What an org has used, counted from its data.
+public struct UsageStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public struct Usage: Sendable, Equatable {
+        public var plan: String
+        /// Runs started in the period, over every env of the org.
+        public var runs: Int
+        /// Bytes of build archives stored for the org.
+        public var buildStorageBytes: Int
+    }
+
+    /// The org's plan and usage in `[start, end)`; nil for an unknown org.
+    public func usage(orgId: UUID, from start: Date, to end: Date) async throws -> Usage? {
+        let rows = try await database.query("""
+            SELECT o.plan,
+                   (SELECT count(*) FROM run r JOIN env e ON e.env_id = r.env_id
+                    WHERE e.org_id = o.org_id AND r.start_time >= \(start) AND r.start_time < \(end)),
+                   (SELECT coalesce(sum(b.size), 0)::bigint FROM build b JOIN env e ON e.env_id = b.env_id
+                    WHERE e.org_id = o.org_id)
+            FROM org o WHERE o.org_id = \(orgId)
+            """).all((String, Int, Int).self)
+        return rows.first.map { Usage(plan: $0.0, runs: $0.1, buildStorageBytes: $0.2) }
+    }
+}

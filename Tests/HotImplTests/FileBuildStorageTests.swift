@@ -1,0 +1,141 @@
+import Foundation
+import HotImpl
+import Logging
+import Testing
+
+@Suite("FileBuildStorage")
+struct FileBuildStorageTests {
+    static let logger = Logger(label: "hot.tests.file-storage")
+
+    /// A fresh directory under the temp dir, removed after `body`.
+    static func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-file-storage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await body(directory)
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    @Test("store moves the file under the root; open streams it back in chunks; delete removes it")
+    func roundTrip() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            #expect(storage.backend == "file")
+            let bytes = Self.randomBytes(300_000)
+            // The server spools uploads inside the root (builds/.spool), so storing one is a rename.
+            let spool = directory.appendingPathComponent("builds/.spool")
+            try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+            let upload = spool.appendingPathComponent("upload.tmp")
+            try Data(bytes).write(to: upload)
+
+            let path = try await storage.store(file: upload, size: Int64(bytes.count), key: "proj-1/build-1.hot.zip")
+            #expect(path == storage.root.path + "/proj-1/build-1.hot.zip")
+            #expect(path.hasPrefix("/"))
+            #expect(!FileManager.default.fileExists(atPath: upload.path))
+            #expect(FileManager.default.fileExists(atPath: path))
+
+            let archive = try await storage.open(path: path)
+            #expect(archive.size == Int64(bytes.count))
+            #expect(archive.body.contentLength == bytes.count)
+            let read = try await CollectingBodyWriter.collect(archive.body)
+            #expect(read.bytes == bytes)
+            #expect(read.chunks > 1)
+            #expect(read.finished)
+
+            try await storage.delete(path: path)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            await #expect(throws: BuildStorageError.notFound(path)) { try await storage.open(path: path) }
+            try await storage.delete(path: path)  // absent is not an error
+        }
+    }
+
+    @Test("store replaces an archive already at the key")
+    func replaces() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            for content in ["first", "second!"] {
+                let upload = directory.appendingPathComponent("upload-\(content)")
+                try Data(content.utf8).write(to: upload)
+                _ = try await storage.store(file: upload, size: Int64(content.utf8.count), key: "p/b.hot.zip")
+            }
+            let archive = try await storage.open(path: storage.root.path + "/p/b.hot.zip")
+            #expect(try await CollectingBodyWriter.collect(archive.body).bytes == Array("second!".utf8))
+        }
+    }
+
+    @Test("an empty archive opens as an empty body")
+    func empty() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            let upload = directory.appendingPathComponent("empty")
+            try Data().write(to: upload)
+            let path = try await storage.store(file: upload, size: 0, key: "p/empty.hot.zip")
+            let archive = try await storage.open(path: path)
+            #expect(archive.size == 0)
+            let read = try await CollectingBodyWriter.collect(archive.body)
+            #expect(read.bytes.isEmpty)
+            #expect(read.finished)
+        }
+    }
+
+    @Test("a file from another filesystem is copied in and the original removed")
+    func acrossFilesystems() async throws {
+        // /dev/shm is a tmpfs on Linux: a rename from it into the temp dir fails with EXDEV.
+        let shm = "/dev/shm"
+        guard FileManager.default.isWritableFile(atPath: shm) else { return }
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            let bytes = Self.randomBytes(200_000)
+            let upload = URL(fileURLWithPath: shm).appendingPathComponent("hot-upload-\(UUID().uuidString)")
+            try Data(bytes).write(to: upload)
+            defer { try? FileManager.default.removeItem(at: upload) }
+            let path = try await storage.store(file: upload, size: Int64(bytes.count), key: "p/x.hot.zip")
+            #expect(!FileManager.default.fileExists(atPath: upload.path))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: storage.root.path + "/p")
+            #expect(leftovers == ["x.hot.zip"])
+        }
+    }
+
+    @Test("paths and keys outside the root are refused")
+    func outsideRoot() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            let outside = directory.appendingPathComponent("secret")
+            try Data("secret".utf8).write(to: outside)
+            for path in [outside.path, storage.root.path + "/../secret", "/etc/passwd", "../secret", storage.root.path] {
+                await #expect(throws: BuildStorageError.self) { try await storage.open(path: path) }
+                await #expect(throws: BuildStorageError.self) { try await storage.delete(path: path) }
+            }
+            #expect(FileManager.default.fileExists(atPath: outside.path))
+
+            let upload = directory.appendingPathComponent("upload")
+            try Data("x".utf8).write(to: upload)
+            for key in ["../escape.hot.zip", "/abs.hot.zip", "a/../../escape.hot.zip", ""] {
+                await #expect(throws: BuildStorageError.self) { try await storage.store(file: upload, size: 1, key: key) }
+            }
+            #expect(FileManager.default.fileExists(atPath: upload.path))
+
+            // A symlinked directory inside the root that points out of it.
+            try FileManager.default.createDirectory(at: storage.root, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(
+                atPath: storage.root.path + "/link",
+                withDestinationPath: directory.path
+            )
+            await #expect(throws: BuildStorageError.self) { try await storage.open(path: storage.root.path + "/link/secret") }
+        }
+    }
+
+    @Test("opening an absent archive throws notFound")
+    func absent() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            let path = storage.root.path + "/nope/none.hot.zip"
+            await #expect(throws: BuildStorageError.notFound(path)) { try await storage.open(path: path) }
+        }
+    }
+}
