@@ -29,9 +29,14 @@ public struct HotService: HotAPI {
     let usage: UsageStore
     let storage: any BuildStorage
     public let uploadPolicy: UploadPolicy
+    let events: EventStore
+    let runs: RunStore
+    let hub: StreamHub
+    let liveFeed: LiveFeed.Settings
+    let database: Database
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
-                storage: any BuildStorage, uploadPolicy: UploadPolicy) {
+                storage: any BuildStorage, uploadPolicy: UploadPolicy, hub: StreamHub, liveFeed: LiveFeed.Settings) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.envs = EnvStore(database: database)
@@ -43,6 +48,11 @@ public struct HotService: HotAPI {
         self.usage = UsageStore(database: database)
         self.storage = storage
         self.uploadPolicy = uploadPolicy
+        self.events = EventStore(database: database)
+        self.runs = RunStore(database: database)
+        self.hub = hub
+        self.liveFeed = liveFeed
+        self.database = database
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the

@@ -63,6 +63,11 @@ public enum Envelope {
         return encoder
     }
 
+    /// A value as the API writes it (live stream payloads carry runs exactly as responses do).
+    public static func encode(_ value: some Encodable) throws -> Data {
+        try encoder().encode(value)
+    }
+
     static func json(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
         let data = try encoder().encode(body)
         var fields = headers

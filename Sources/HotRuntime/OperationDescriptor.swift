@@ -39,13 +39,17 @@ public struct OperationDescriptor: Sendable, Equatable {
     public var credentials: Set<CredentialKind>
     /// Every one must be granted (empty: authentication alone suffices).
     public var permissions: [PermissionRequirement]
+    /// The SSE event names an event-stream operation sends (`x-hot-sse-events`); empty for others.
+    public var eventTypes: [String]
 
-    public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>, permissions: [PermissionRequirement]) {
+    public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>,
+                permissions: [PermissionRequirement], eventTypes: [String] = []) {
         self.operationId = operationId
         self.method = method
         self.path = path
         self.credentials = credentials
         self.permissions = permissions
+        self.eventTypes = eventTypes
     }
 
     public var requiresAuthentication: Bool { !credentials.isEmpty }

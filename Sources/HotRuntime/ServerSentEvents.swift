@@ -15,8 +15,15 @@ public struct ServerSentEvent: Sendable, Equatable {
         self.id = id
     }
 
-    /// The event as it goes on the wire: `event:`, `data:` (one line per line of data), blank line.
+    /// A comment line (`: keep-alive`): keeps idle connections open; clients ignore it.
+    public static func comment(_ text: String) -> ServerSentEvent {
+        ServerSentEvent(event: "", data: text)
+    }
+
+    /// The event as it goes on the wire: `id:`, `event:`, `data:` (one line per line of data), a
+    /// blank line; LF only.
     public var wireFormat: String {
+        if event.isEmpty { return ": \(data)\n\n" }
         var text = ""
         if let id { text += "id: \(id)\n" }
         text += "event: \(event)\n"

@@ -59,16 +59,10 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let setup = try Setup.make()
         try await runReportingFailure {
-            let key = try EncryptionKey.load(configured: setup.configuration.encryptionKey, dataDirectory: setup.configuration.dataDirectory)
-            try await DatabaseSession.with(setup.configuration, logger: setup.logger) { database, _ in
-                let environment = HotApplication.Environment(
-                    database: database, secrets: key, storage: try setup.configuration.makeBuildStorage(logger: setup.logger),
-                    uploads: setup.configuration.uploadPolicy)
-                let app = HotApplication.make(environment, host: host, port: port, logger: setup.logger) { bound in
-                    setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
-                }
-                try await app.runService()
+            let options = HotProcess.Options(http: (host, port)) { bound in
+                setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
             }
+            try await HotProcess.run(setup.configuration, options: options, logger: setup.logger)
         }
     }
 }
@@ -97,10 +91,8 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         let setup = try Setup.make()
         try await runReportingFailure {
-            try await DatabaseSession.with(setup.configuration, logger: setup.logger) { _, _ in
-                setup.logger.info("worker started: no work kinds are implemented yet; waiting for a shutdown signal")
-                try await WorkerSupervisor.waitForShutdown()
-            }
+            setup.logger.info("worker started", metadata: ["workers": .stringConvertible(workers)])
+            try await HotProcess.run(setup.configuration, options: .init(http: nil, workers: workers), logger: setup.logger)
         }
     }
 }

@@ -47,6 +47,7 @@ struct ExampleReplay {
         var body = example.requestBody
         var sendTwice = false
         var upload = UploadKind.sample
+        var closing = false
 
         switch example.status {
         case 200..<300:
@@ -63,6 +64,11 @@ struct ExampleReplay {
         case 404:
             createFixtures = false
             body = body ?? successRequestBody
+            // Without a path to point elsewhere, the body names a stream that does not exist.
+            if pathParameterNames.isEmpty, let text = body, case .object(var fields)? = try? JSONValue.parse(Data(text.utf8)) {
+                fields["stream_id"] = .string(UUID().lowercased)
+                body = String(decoding: try JSONValue.object(fields).serialized(), as: UTF8.self)
+            }
         case 400:
             // An example that pairs its own bad request sends it; otherwise, some input that every
             // operation of its kind refuses.
@@ -109,6 +115,8 @@ struct ExampleReplay {
             // A server that fails inside every operation.
             tenant.server.baseURL = try await FaultyApp.baseURL()
             createFixtures = false
+            // It answers before reading any body; a connection left with an unread body is not reused.
+            closing = true
             body = body ?? successRequestBody
         default:
             return (.notReproducible("status \(example.status)"), [])
@@ -144,13 +152,50 @@ struct ExampleReplay {
                 fromExample: fields, upload: upload, project: createFixtures ? pathValues["project_id_or_slug"] : nil, tenant: tenant)
             (contentType, data, body) = (form.contentType, form.finished, sent)
         }
+        if example.responseContentType == "text/event-stream", example.status == 200 {
+            return (.replayed, try await replayStream(operation, path: path, body: body, tenant: tenant))
+        }
         if sendTwice { repeats = 1 }
         for _ in 0..<repeats {
-            _ = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized)
+            if operation.eventTypes.isEmpty {
+                _ = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized, closing: closing)
+            } else {
+                // A feed answers for minutes: opening it is the request; it is closed at once.
+                try await tenant.sse(method, path, body: body, token: token).close()
+            }
         }
-        let reply = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized)
+        let reply = try await tenant.send(method, path, data: data, contentType: contentType, token: token, authorized: authorized, closing: closing)
+
         if reply.status == 501 { return (.notImplemented, []) }
         return (.replayed, check(reply, sentBody: body))
+    }
+
+    /// An SSE operation: the stream opens with 200 `text/event-stream`, and its first frame is one
+    /// of the operation's declared events, with `type` equal to its name. (An event published in the
+    /// env once the feed is open gives the env feed something to report.)
+    func replayStream(_ operation: OperationDescriptor, path: String, body: String?, tenant: Tenant) async throws -> [String] {
+        let label = "\(example.operationId)/\(example.name)"
+        let poke = try await Fixtures.created(tenant, "/v1/events", #"{"event_type":"replay.poke","event_data":{}}"#, id: "stream_id")
+        // A documented stream to continue becomes one of this env's.
+        var body = body
+        if let text = body, case .object(var fields)? = try? JSONValue.parse(Data(text.utf8)), fields["stream_id"] != nil {
+            fields["stream_id"] = .string(poke)
+            body = String(decoding: try JSONValue.object(fields).serialized(), as: UTF8.self)
+        }
+        let feed = try await tenant.sse(HTTPMethod(rawValue: operation.method.rawValue), path, body: body)
+        defer { feed.close() }
+        guard feed.status == 200 else { return ["\(label): expected 200, got \(feed.status)"] }
+        guard feed.headers.first(name: "Content-Type") == "text/event-stream" else { return ["\(label): not text/event-stream"] }
+        _ = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"replay.poke","event_data":{},"stream_id":"\#(poke)"}"#)
+        guard let first = try await feed.next() else { return ["\(label): the stream ended without an event"] }
+        var problems: [String] = []
+        if !operation.eventTypes.contains(first.event) { problems.append("\(label): first event \(first.event) is not declared") }
+        if let documented = example.responseBody?.split(separator: "\n").first(where: { $0.hasPrefix("event: ") }),
+           documented == "event: event:published", first.event != "event:published" {
+            problems.append("\(label): the first event is \(first.event), documented event:published")
+        }
+        if first.json?["type"]?.stringValue != first.event { problems.append("\(label): data.type is not \(first.event)") }
+        return problems
     }
 
     /// What a replayed upload sends as its file and build id.

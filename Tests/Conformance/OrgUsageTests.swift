@@ -9,13 +9,16 @@ import Testing
 struct OrgUsageTests {
     /// Runs in `env`: `inPeriod` started now, one more started before this month.
     func insertRuns(env: UUID, inPeriod: Int, database: Database) async throws {
+        let stream = UUID()
+        try await database.client.query("INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(env))", logger: database.logger)
         try await database.client.query("""
-            INSERT INTO run (run_id, env_id, run_type, status, start_time)
-            SELECT gen_random_uuid(), \(env), 'event', 'succeeded', now() FROM generate_series(1, \(inPeriod))
+            INSERT INTO run (run_id, env_id, stream_id, run_type, status, start_time)
+            SELECT gen_random_uuid(), \(env), \(stream), 'event', 'succeeded', now() FROM generate_series(1, \(inPeriod))
             """, logger: database.logger)
         try await database.client.query("""
-            INSERT INTO run (run_id, env_id, run_type, status, start_time)
-            VALUES (gen_random_uuid(), \(env), 'event', 'succeeded', date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 day')
+            INSERT INTO run (run_id, env_id, stream_id, run_type, status, start_time)
+            VALUES (gen_random_uuid(), \(env), \(stream), 'event', 'succeeded',
+                    date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 day')
             """, logger: database.logger)
     }
 

@@ -12,6 +12,9 @@ struct SpecExampleTests {
         var notReproducible: [String: [String]] = [:]
         var implemented = Set<String>()
         for example in SpecExamples.all {
+            if ProcessInfo.processInfo.environment["HOT_TEST_TRACE"] != nil {
+                FileHandle.standardError.write(Data("replaying \(example.operationId)/\(example.name) at \(Date().timeIntervalSince1970)\n".utf8))
+            }
             let (outcome, problems) = try await ExampleReplay(example: example).run()
             for problem in problems { Issue.record(Comment(rawValue: problem)) }
             switch outcome {

@@ -17,6 +17,13 @@ public enum SampleBundle {
         }}
         """
 
+    /// A manifest declaring these handlers (event type, `fn`, meta as Hot literal text) and schedules (cron, `fn`).
+    public static func manifest(handlers: [(eventType: String, fn: String, meta: String)] = [], schedules: [(cron: String, fn: String)] = []) -> String {
+        let handlerText = handlers.map { #""\#($0.eventType)": [{fn: "\#($0.fn)", meta: \#($0.meta)}]"# }.joined(separator: ", ")
+        let scheduleText = schedules.map { #""\#($0.cron)": [{fn: "\#($0.fn)", meta: {}}]"# }.joined(separator: ", ")
+        return #"{"hot.bundle.test": {event_handlers: {\#(handlerText)}, scheduled_functions: {\#(scheduleText)}}}"#
+    }
+
     /// The sample manifest and one source file, stored.
     public static let zip = archive(manifest: manifest, method: .stored)
 

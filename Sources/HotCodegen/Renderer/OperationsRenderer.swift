@@ -17,18 +17,18 @@ enum OperationsRenderer {
                 w.line("    method: .\(operation.method.lowercased()),")
                 w.line("    path: \(Literal.string(operation.path)),")
                 w.line("    credentials: [\(credentials)],")
+                let events = operation.sseEvents.isEmpty ? "" : ","
                 if permissions.count <= 1 {
-                    w.line("    permissions: [\(permissions.joined())]")
+                    w.line("    permissions: [\(permissions.joined())]\(events)")
                 } else {
                     w.line("    permissions: [")
                     for permission in permissions { w.line("        \(permission),") }
-                    w.line("    ]")
+                    w.line("    ]\(events)")
+                }
+                if !operation.sseEvents.isEmpty {
+                    w.line("    eventTypes: [\(operation.sseEvents.map { Literal.string($0.event) }.joined(separator: ", "))]")
                 }
                 w.line(")")
-                if !operation.sseEvents.isEmpty {
-                    w.doc("The SSE event types this operation streams.")
-                    w.line("public static let eventTypes: [String] = [\(operation.sseEvents.map { Literal.string($0.event) }.joined(separator: ", "))]")
-                }
             }
         }
         w.line()

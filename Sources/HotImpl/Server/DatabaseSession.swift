@@ -15,28 +15,34 @@ public enum DatabaseSession {
         _ configuration: HotConfiguration, logger: Logger,
         _ body: @escaping @Sendable (Database, Defaults) async throws -> Result
     ) async throws -> Result {
-        var cluster: LocalCluster?
-        let clientConfiguration: PostgresClient.Configuration
-        if let url = configuration.databaseURL {
-            clientConfiguration = try DatabaseURL.configuration(url)
-        } else {
-            let local = LocalCluster(
-                configuration: LocalClusterConfiguration(
-                    dataDirectory: configuration.dataDirectory.appendingPathComponent("postgres", isDirectory: true),
-                    durable: configuration.durableLocalDatabase),
-                logger: logger)
-            let endpoint = try await local.start()
-            cluster = local
-            clientConfiguration = PostgresClient.Configuration(
-                unixSocketPath: endpoint.socketPath, username: endpoint.username, password: nil, database: endpoint.database)
-        }
-        do {
-            let result = try await withClient(
+        try await withCluster(configuration, logger: logger) { clientConfiguration in
+            try await withClient(
                 clientConfiguration, connectTimeout: .seconds(configuration.databaseConnectTimeout), logger: logger, body)
-            try await cluster?.stop()
+        }
+    }
+
+    /// How to reach the configured database for the length of `body`: the URL's server, or the
+    /// managed local cluster (started if needed, stopped afterwards if this process started it).
+    public static func withCluster<Result: Sendable>(
+        _ configuration: HotConfiguration, logger: Logger,
+        _ body: @escaping @Sendable (PostgresClient.Configuration) async throws -> Result
+    ) async throws -> Result {
+        if let url = configuration.databaseURL {
+            return try await body(try DatabaseURL.configuration(url))
+        }
+        let cluster = LocalCluster(
+            configuration: LocalClusterConfiguration(
+                dataDirectory: configuration.dataDirectory.appendingPathComponent("postgres", isDirectory: true),
+                durable: configuration.durableLocalDatabase),
+            logger: logger)
+        let endpoint = try await cluster.start()
+        do {
+            let result = try await body(PostgresClient.Configuration(
+                unixSocketPath: endpoint.socketPath, username: endpoint.username, password: nil, database: endpoint.database))
+            try await cluster.stop()
             return result
         } catch {
-            try? await cluster?.stop()
+            try? await cluster.stop()
             throw error
         }
     }

@@ -18,13 +18,19 @@ public enum HotApplication {
         public var storage: any BuildStorage
         /// Where uploads spool while they arrive, and their size limit.
         public var uploads: UploadPolicy
+        /// Live messages of this process, fed by its notification listener.
+        public var hub: StreamHub
+        public var liveFeed: LiveFeed.Settings
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
+                    hub: StreamHub, liveFeed: LiveFeed.Settings = .init(),
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
             self.storage = storage
             self.uploads = uploads
+            self.hub = hub
+            self.liveFeed = liveFeed
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -37,7 +43,8 @@ public enum HotApplication {
         router.add(middleware: ErrorEnvelopeMiddleware())
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
-            clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads)
+            clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
+            hub: environment.hub, liveFeed: environment.liveFeed)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits)

@@ -13,6 +13,8 @@ public struct HotConfiguration: Sendable {
     public var encryptionKey: String?
     /// `HOT_RUNTIME_URL`; nil: runs wait in the queue.
     public var runtimeURL: String?
+    /// `HOT_RUNTIME_TOKEN`: sent to the runtime as a bearer token.
+    public var runtimeToken: String?
     /// `HOT_RUNTIME_TIMEOUT` in seconds.
     public var runtimeTimeout: Int
     /// `HOT_BUILD_STORAGE`: `file` or `s3://bucket/prefix`.
@@ -53,14 +55,16 @@ public struct HotConfiguration: Sendable {
             throw Invalid(description: "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got \(storage))")
         }
         let maxBuildText = value("HOT_MAX_BUILD_BYTES") ?? "104857600"
-        guard let maxBuildBytes = Int64(maxBuildText), maxBuildBytes > 0 else {
-            throw Invalid(description: "HOT_MAX_BUILD_BYTES must be a positive number of bytes (got \(maxBuildText))")
+        // At most 1 TiB: sizes are added to it on the way.
+        guard let maxBuildBytes = Int64(maxBuildText), maxBuildBytes > 0, maxBuildBytes <= 1 << 40 else {
+            throw Invalid(description: "HOT_MAX_BUILD_BYTES must be a number of bytes from 1 to 1099511627776 (got \(maxBuildText))")
         }
         return HotConfiguration(
             databaseURL: value("HOT_DATABASE_URL"),
             dataDirectory: dataDirectory,
             encryptionKey: value("HOT_ENCRYPTION_KEY"),
             runtimeURL: value("HOT_RUNTIME_URL"),
+            runtimeToken: value("HOT_RUNTIME_TOKEN"),
             runtimeTimeout: timeout,
             buildStorage: storage,
             maxBuildBytes: maxBuildBytes,
@@ -75,6 +79,16 @@ extension HotConfiguration {
     /// Uploads spool beside the file storage, so storing one is a rename.
     public var uploadPolicy: UploadPolicy {
         UploadPolicy(directory: dataDirectory.appendingPathComponent("builds/.spool", isDirectory: true), maxFileBytes: maxBuildBytes)
+    }
+
+    /// The runtime `HOT_RUNTIME_URL` names; nil when none is configured (runs wait in the queue).
+    public func makeRuntime(logger: Logger) throws -> (any Runtime)? {
+        guard let runtimeURL else { return nil }
+        do {
+            return try HTTPRuntime(url: runtimeURL, token: runtimeToken, timeout: .seconds(runtimeTimeout), httpClient: .shared, logger: logger)
+        } catch {
+            throw Invalid(description: "HOT_RUNTIME_URL=\(runtimeURL): \(error)")
+        }
     }
 
     /// The storage `HOT_BUILD_STORAGE` names; S3 reads its endpoint and credentials from `environment`.

@@ -8,6 +8,19 @@ enum Fixtures {
     /// `project`: the project fixture already made for the same path, if any.
     static func create(_ parameter: String, example: String?, in tenant: Tenant, project: String? = nil) async throws -> String? {
         switch parameter {
+        case "run_id":
+            // The run of an event the fixture project's deployed build handles, as its stream reports it.
+            _ = try await create("project_id_or_slug", example: "run-fixture", in: tenant)
+            let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"user.signup","event_data":{}}"#)
+            defer { feed.close() }
+            let start = try await feed.frames(until: { $0.event == "run:start" }).last
+            return start?.json?["run"]?["run_id"]?.stringValue
+        case "event_id":
+            return try await created(tenant, "/v1/events", #"{"event_type":"user.signup","event_data":{}}"#, id: "event_id")
+        case "stream_id":
+            // A stream with a run in it: an event the fixture project's deployed build handles.
+            _ = try await create("project_id_or_slug", example: "stream-fixture", in: tenant)
+            return try await created(tenant, "/v1/events", #"{"event_type":"user.signup","event_data":{}}"#, id: "stream_id")
         case "project_id_or_slug":
             // A project with a deployed build (its handlers and schedules) and a live build.
             let name = example ?? "my-project"

@@ -44,16 +44,26 @@ struct Tenant: Sendable {
     }
 
     /// Sends raw bytes (a multipart form with a zip, say).
+    /// `closing`: the connection is not kept for another request.
     func send(_ method: HTTPMethod, _ path: String, data: Data?, contentType: String = "application/json",
-              token: String? = nil, authorized: Bool = true) async throws -> Reply {
+              token: String? = nil, authorized: Bool = true, closing: Bool = false) async throws -> Reply {
         var request = HTTPClientRequest(url: server.baseURL + path)
         request.method = method
+        if closing { request.headers.add(name: "Connection", value: "close") }
         if authorized { request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)") }
         if let data {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: data))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        guard closing else {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
+        }
+        // A client of its own, shut down after the answer: nothing of this connection is reused.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { Task { try? await client.shutdown() } }
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
     }

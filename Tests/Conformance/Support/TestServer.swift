@@ -3,6 +3,7 @@ import Foundation
 import Generated
 import HotImpl
 import HotRuntime
+import HotTestSupport
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -23,12 +24,16 @@ actor TestServer {
         var configuration: PostgresClient.Configuration
         /// Held so the managed cluster lives as long as the process (ClusterCleanup stops it at exit).
         var cluster: LocalCluster?
+        /// This process's live messages (fed by its notification listener).
+        var hub: StreamHub
+        /// Where the workers send runs: answers as each test scripts it (`RuntimeScript`).
+        var runtime: TestRuntime
 
         /// An app of its own on the shared database, with the given clock and rate limits.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-                clock: clock, rateLimits: rateLimits)
+                hub: hub, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -83,11 +88,21 @@ actor TestServer {
         // Every test shares 127.0.0.1, and many test 401s: failed authentication is not throttled
         // here (its own tests start apps with the standard policy).
         let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
+        // Notifications, workers and the scheduler, as a server process runs them.
+        let hub = StreamHub()
+        let work = WorkSignal()
+        let runtime = try await TestRuntime.start { run in await RuntimeScript.shared.behaviour(for: run) }
+        let httpRuntime = try HTTPRuntime(url: runtime.url, token: runtimeToken, timeout: .seconds(30), httpClient: .shared, logger: logger)
+        let listener = NotificationListener(database: database, hub: hub, work: work)
+        let workers = WorkerPool(database: database, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
+        Task.detached { try await listener.run() }
+        Task.detached { try await workers.run() }
+
         let environment = HotApplication.Environment(
-            database: database, secrets: testSecrets, storage: storage, uploads: uploads, rateLimits: lenient)
+            database: database, secrets: testSecrets, storage: storage, uploads: uploads, hub: hub, liveFeed: liveFeed, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
-                       configuration: configuration, cluster: cluster)
+                       configuration: configuration, cluster: cluster, hub: hub, runtime: runtime)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
@@ -98,6 +113,13 @@ actor TestServer {
     /// Small enough that a test can cross it cheaply, large enough for a 10 MB manifest deflated.
     static let maxBuildBytes: Int64 = 16 * 1024 * 1024
     static let uploads = UploadPolicy(directory: buildDirectory.appendingPathComponent(".spool"), maxFileBytes: maxBuildBytes)
+
+    /// Live feeds last a minute in tests (a replayed example reads only the first frame).
+    static let liveFeed = LiveFeed.Settings(heartbeat: .seconds(15), lifetime: .seconds(60))
+    /// Short leases and backoffs, so crash and retry tests are quick.
+    static let workerConfiguration = WorkerPool.Configuration(
+        workers: 4, lease: .seconds(2), retryBackoff: .milliseconds(50), pollInterval: .milliseconds(500))
+    static let runtimeToken = "test-runtime-token"
 
     /// Starts another app on the shared database (e.g. with a manual clock); returns its base URL.
     static func startApp(_ environment: HotApplication.Environment, logger: Logger) async throws -> String {
@@ -167,7 +189,8 @@ enum FaultyApp {
         router.add(middleware: ErrorEnvelopeMiddleware())
         let service = HotService(
             database: server.database, buildInfo: HotService.BuildInfo(version: "test", gitSha: "test", startTime: Date()),
-            secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads)
+            secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads,
+            hub: StreamHub(), liveFeed: TestServer.liveFeed)
         HotRoutes.register(on: router, api: service, authorizer: FailingAuthorizer())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(

@@ -1,0 +1,80 @@
+import Foundation
+import HotRuntime
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The process's one LISTEN connection: stream messages go to the hub (so a subscriber here sees
+/// what a worker on any process does), work notifications wake the workers.
+public struct NotificationListener: Service {
+    let database: Database
+    let hub: StreamHub
+    let work: WorkSignal
+
+    public init(database: Database, hub: StreamHub, work: WorkSignal) {
+        self.database = database
+        self.hub = hub
+        self.work = work
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var delay = Duration.milliseconds(100)
+            while !Task.isCancelled {
+                do {
+                    try await database.client.withConnection { connection in
+                        try await connection.listen(on: StreamMessages.channel) { notifications in
+                            database.logger.debug("listening for notifications")
+                            // Anything that happened while not listening: workers look for it now.
+                            work.signal()
+                            for try await notification in notifications {
+                                await handle(notification.payload)
+                            }
+                        }
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    database.logger.warning("notification listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                }
+                // Subscribers may have missed messages: they reconnect and resume from their last id.
+                hub.disconnectAll()
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    struct Payload: Decodable {
+        var k: String
+        var seq: Int64?
+        var env: UUID?
+        var stream: UUID?
+        var project: UUID?
+        var event: String?
+        var data: String?
+        var env_data: String?
+    }
+
+    func handle(_ text: String) async {
+        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(text.utf8)) else {
+            database.logger.warning("unreadable notification", metadata: ["payload": .string(String(text.prefix(200)))])
+            return
+        }
+        switch payload.k {
+        case "work":
+            work.signal()
+        case "msg":
+            guard let seq = payload.seq else { return }
+            if let env = payload.env, let event = payload.event, let data = payload.data {
+                hub.publish(StreamMessage(seq: seq, envId: env, streamId: payload.stream, projectId: payload.project, event: event,
+                                          data: data, envData: payload.env_data))
+            } else if let message = try? await StreamMessages.message(seq: seq, database: database) {
+                hub.publish(message)
+            }
+        default:
+            break
+        }
+    }
+}

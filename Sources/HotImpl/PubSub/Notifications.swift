@@ -1,0 +1,15 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Notifications other than stream messages on the `hot` channel.
+public enum Notifications {
+    /// Tells idle workers of every process that there is work (an event to route, a run to execute).
+    public static func wakeWorkers(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(StreamMessages.channel), '{\"k\":\"work\"}')", logger: logger)
+    }
+
+    public static func wakeWorkers(database: Database) async throws {
+        try await database.query("SELECT pg_notify(\(StreamMessages.channel), '{\"k\":\"work\"}')")
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// Fans live messages out to this process's subscribers. Every subscriber has a bounded buffer:
+/// one that stops reading is dropped (its stream ends) rather than holding memory.
+public final class StreamHub: Sendable {
+    /// What one subscriber receives.
+    public struct Subscription: Sendable {
+        public let id: UUID
+        public let messages: AsyncStream<StreamMessage>
+    }
+
+    private struct Subscriber {
+        var streamId: UUID?
+        var continuation: AsyncStream<StreamMessage>.Continuation
+    }
+
+    private let subscribers = Mutex<[UUID: [UUID: Subscriber]]>([:])
+    private let bufferLimit: Int
+
+    public init(bufferLimit: Int = 1024) {
+        self.bufferLimit = bufferLimit
+    }
+
+    /// Messages of the env (`streamId` nil) or of one of its streams, from now on.
+    public func subscribe(envId: UUID, streamId: UUID?) -> Subscription {
+        let id = UUID()
+        let (messages, continuation) = AsyncStream.makeStream(of: StreamMessage.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+        subscribers.withLock { $0[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation) }
+        continuation.onTermination = { [weak self] _ in self?.remove(id, envId: envId) }
+        return Subscription(id: id, messages: messages)
+    }
+
+    public func publish(_ message: StreamMessage) {
+        var overflowing: [AsyncStream<StreamMessage>.Continuation] = []
+        subscribers.withLock { all in
+            guard let subscribers = all[message.envId] else { return }
+            for subscriber in subscribers.values where subscriber.streamId == nil || subscriber.streamId == message.streamId {
+                if case .dropped = subscriber.continuation.yield(message) { overflowing.append(subscriber.continuation) }
+            }
+        }
+        // Finished outside the lock: termination handlers take it again.
+        for continuation in overflowing { continuation.finish() }
+    }
+
+    /// Ends one subscription (its taker will not read it).
+    public func end(_ subscription: Subscription) {
+        let continuation = subscribers.withLock { all in all.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }
+        continuation?.finish()
+    }
+
+    /// Ends every subscription (e.g. when notifications stopped arriving: clients reconnect and resume).
+    public func disconnectAll() {
+        let all = subscribers.withLock { all in all.values.flatMap { $0.values.map(\.continuation) } }
+        for continuation in all { continuation.finish() }
+    }
+
+    public var count: Int {
+        subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
+    }
+
+    private func remove(_ id: UUID, envId: UUID) {
+        subscribers.withLock { all in
+            all[envId]?[id] = nil
+            if all[envId]?.isEmpty == true { all[envId] = nil }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Generated
+import HotRuntime
+
+extension HotService {
+    /// What a stream's feed carries (the env feed has its own list).
+    static let streamFeedEvents: Set<String> = ["run:start", "run:stop", "run:fail", "run:cancel", "stream:data"]
+    static let envFeedEvents: Set<String> = ["run:start", "run:stop", "run:fail", "run:cancel", "event:created", "event:handled", "stream:created"]
+
+    public func subscribeStream(_ input: SubscribeStream.Input, context: HotRequestContext) async throws -> SubscribeStream.Output {
+        let credential = try context.requireCredential()
+        guard try await events.streamExists(envId: credential.envId, streamId: input.streamId) else {
+            throw APIError.notFound("Stream not found")
+        }
+        let projectId = try await projectFilter(input.project, context: context)
+        // Subscribed first: whatever happens from here on arrives live.
+        let subscription = hub.subscribe(envId: credential.envId, streamId: input.streamId)
+        do {
+            let (initial, through) = try await catchUp(
+                streamId: input.streamId, envId: credential.envId, lastEventId: input.lastEventID, projectId: projectId)
+            return .ok(LiveFeed.events(
+                initial: initial, subscription: subscription, skipThrough: through,
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed))
+        } catch {
+            hub.end(subscription)
+            throw error
+        }
+    }
+
+    public func subscribeWithEvent(_ input: SubscribeWithEvent.Input, context: HotRequestContext) async throws -> SubscribeWithEvent.Output {
+        let credential = try context.requireCredential()
+        try Self.checkPublishable(input.body.eventType)
+        let projectId = try await projectFilter(input.project, context: context)
+        let streamId = input.body.streamId ?? UUID.v7()
+        // Subscribed before publishing, so no run of this event can be missed.
+        let subscription = hub.subscribe(envId: credential.envId, streamId: streamId)
+        do {
+            let event = try await events.publish(
+                envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: streamId,
+                mustExist: input.body.streamId != nil)
+            let published = ServerSentEvent(event: "event:published", data: try Self.json([
+                "type": "event:published", "event_id": .string(event.eventId.lowercased), "stream_id": .string(streamId.lowercased),
+                "event_type": .string(event.eventType),
+            ]))
+            return .ok(LiveFeed.events(
+                initial: [published], subscription: subscription, skipThrough: 0,
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed))
+        } catch {
+            hub.end(subscription)
+            throw error
+        }
+    }
+
+    public func subscribeEnv(_ input: SubscribeEnv.Input, context: HotRequestContext) async throws -> SubscribeEnv.Output {
+        let credential = try context.requireCredential()
+        let permissions = PermissionSet(credential.permissions)
+        let subscription = hub.subscribe(envId: credential.envId, streamId: nil)
+        do {
+            var initial: [ServerSentEvent] = []
+            var through: Int64 = 0
+            if let lastEventId = input.lastEventID.flatMap(Int64.init) {
+                let missed = try await StreamMessages.env(credential.envId, after: lastEventId, database: database)
+                initial = missed.compactMap { Self.envFrame($0, permissions: permissions) }
+                through = missed.last?.seq ?? lastEventId
+            }
+            return .ok(LiveFeed.events(
+                initial: initial, subscription: subscription, skipThrough: through,
+                frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed))
+        } catch {
+            hub.end(subscription)
+            throw error
+        }
+    }
+
+    /// The `project` query parameter's project, or 404.
+    func projectFilter(_ idOrName: String?, context: HotRequestContext) async throws -> UUID? {
+        guard let idOrName else { return nil }
+        return try await project(idOrName, context: context).projectId
+    }
+
+    /// What a stream subscriber learns on arrival: with a Last-Event-ID, the messages since; without,
+    /// the stream's runs as they stand (so a run that already ended is not missed). Also the seq
+    /// through which live messages are already covered.
+    func catchUp(streamId: UUID, envId: UUID, lastEventId: String?, projectId: UUID?) async throws -> ([ServerSentEvent], Int64) {
+        let frame = Self.streamFrame(projectId: projectId)
+        if let lastEventId = lastEventId.flatMap(Int64.init) {
+            let missed = try await StreamMessages.stream(streamId, envId: envId, after: lastEventId, database: database)
+            return (missed.compactMap(frame), missed.last?.seq ?? lastEventId)
+        }
+        let through = try await StreamMessages.latestSeq(of: streamId, database: database)
+        var initial: [ServerSentEvent] = []
+        for (run, status) in try await runs.ofStream(envId: envId, streamId: streamId) where projectId == nil || run.projectId == projectId {
+            let event = switch status {
+            case "succeeded": "run:stop"
+            case "failed": "run:fail"
+            case "cancelled": "run:cancel"
+            default: "run:start"
+            }
+            initial.append(ServerSentEvent(event: event, data: try Self.json(["type": .string(event), "run": JSONValue.parse(Envelope.encode(run))])))
+        }
+        return (initial, through)
+    }
+
+    /// A stream feed's frame for a hub message: run and data events of the (optional) project.
+    static func streamFrame(projectId: UUID?) -> @Sendable (StreamMessage) -> ServerSentEvent? {
+        { message in
+            guard streamFeedEvents.contains(message.event), projectId == nil || message.projectId == projectId else { return nil }
+            return ServerSentEvent(event: message.event, data: message.data, id: String(message.seq))
+        }
+    }
+
+    /// An env feed's frame: what the credential may read (the message's stream).
+    static func envFrame(_ message: StreamMessage, permissions: PermissionSet) -> ServerSentEvent? {
+        guard envFeedEvents.contains(message.event) else { return nil }
+        if let streamId = message.streamId, !permissions.allows("read", on: "stream:\(streamId.lowercased)") { return nil }
+        return ServerSentEvent(event: message.event, data: message.envData ?? message.data, id: String(message.seq))
+    }
+
+    static func completion(_ streamId: UUID) -> ServerSentEvent {
+        ServerSentEvent(event: "stream:complete", data: #"{"stream_id":"\#(streamId.lowercased)","type":"stream:complete"}"#)
+    }
+
+    static func json(_ object: [String: JSONValue]) throws -> String {
+        String(decoding: try JSONValue.object(object).serialized(), as: UTF8.self)
+    }
+}

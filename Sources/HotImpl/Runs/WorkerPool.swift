@@ -1,0 +1,142 @@
+import Foundation
+import HotRuntime
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The process's workers: each routes events into runs and, when a runtime is configured, claims
+/// runs and executes them. Idle workers wait for a notification (a slow poll covers a missed one).
+public struct WorkerPool: Service {
+    public struct Configuration: Sendable {
+        public var workers: Int
+        /// How long a claim holds a run; renewed at a third of it while the run is in flight.
+        public var lease: Duration
+        /// The first retry's delay; each further one doubles it.
+        public var retryBackoff: Duration
+        /// How often an idle worker looks for work without being told.
+        public var pollInterval: Duration
+
+        public init(workers: Int = 2, lease: Duration = .seconds(30), retryBackoff: Duration = .seconds(1),
+                    pollInterval: Duration = .seconds(5)) {
+            self.workers = workers
+            self.lease = lease
+            self.retryBackoff = retryBackoff
+            self.pollInterval = pollInterval
+        }
+    }
+
+    let queue: RunQueue
+    let contexts: ContextStore
+    let runtime: (any Runtime)?
+    let work: WorkSignal
+    let configuration: Configuration
+    let logger: Logger
+    /// Names this process's claims in `run_job.locked_by`.
+    let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+
+    public init(database: Database, secrets: SecretBox, runtime: (any Runtime)?, work: WorkSignal,
+                configuration: Configuration = .init(), logger: Logger) {
+        self.queue = RunQueue(database: database)
+        self.contexts = ContextStore(database: database, box: secrets)
+        self.runtime = runtime
+        self.work = work
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // On graceful shutdown workers take no new work; runs in flight finish first.
+        let stopping = StopFlag()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // The slow poll: a notification missed while reconnecting, a retry whose delay passed.
+                    while !stopping.isSet {
+                        try await Task.sleep(for: configuration.pollInterval)
+                        work.signal()
+                    }
+                }
+                for index in 0..<configuration.workers {
+                    let waiter = work.waiter()
+                    group.addTask { await loop(index, waiter: waiter, stopping: stopping) }
+                }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            work.signal()
+        }
+    }
+
+    func loop(_ index: Int, waiter: AsyncStream<Void>, stopping: StopFlag) async {
+        let worker = "\(identity)/\(index)"
+        var wakeUps = waiter.makeAsyncIterator()
+        while !Task.isCancelled, !stopping.isSet {
+            var busy = false
+            do {
+                busy = try await queue.route() > 0
+                if let runtime, let claim = try await queue.claim(worker: worker, lease: configuration.lease, contexts: contexts) {
+                    busy = true
+                    await execute(claim, runtime: runtime, worker: worker)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("worker step failed", metadata: ["worker": .string(worker), "error": "\(error)"])
+            }
+            if !busy, await wakeUps.next() == nil { return }
+        }
+    }
+
+    /// Runs one claimed run, renewing its lease meanwhile, and records the outcome.
+    func execute(_ claim: RunQueue.Claim, runtime: any Runtime, worker: String) async {
+        let request = claim.request
+        let queue = self.queue
+        let logger = self.logger
+        let outcome = await withTaskGroup(of: RuntimeOutcome?.self) { group in
+            group.addTask {
+                await runtime.execute(request) { data in
+                    do {
+                        try await queue.publishData(data, of: request)
+                    } catch {
+                        logger.error("could not publish stream data", metadata: ["run_id": .string(request.runId.lowercased), "error": "\(error)"])
+                    }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: configuration.lease / 3)
+                    if Task.isCancelled { break }
+                    if (try? await queue.renew(runId: request.runId, worker: worker, lease: configuration.lease)) == false {
+                        logger.warning("lost the lease of a run in flight", metadata: ["run_id": .string(request.runId.lowercased)])
+                    }
+                }
+                return nil
+            }
+            var outcome: RuntimeOutcome = .failed("the run was interrupted")
+            if let finished = await group.next(), let finished { outcome = finished }
+            group.cancelAll()
+            return outcome
+        }
+        if Task.isCancelled {
+            // Stopped mid-run: the run goes back to the queue for another worker.
+            try? await queue.release(runId: request.runId, worker: worker)
+            return
+        }
+        do {
+            // Each retry waits twice as long as the one before.
+            let backoff = configuration.retryBackoff * (1 << min(claim.attempt - 1, 16))
+            if try await queue.complete(claim, outcome: outcome, worker: worker, backoff: backoff) != nil {
+                let work = self.work
+                Task {
+                    try? await Task.sleep(for: backoff)
+                    work.signal()
+                }
+            }
+        } catch {
+            // The lease runs out and another worker runs it again: at least once.
+            logger.error("could not record a run's outcome", metadata: ["run_id": .string(request.runId.lowercased), "error": "\(error)"])
+        }
+    }
+}
+

@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// A hot-server process: one `ServiceGroup` holding the PostgreSQL pool, the notification
+/// listener, the workers and the scheduler, and (for `serve`) the HTTP server. SIGTERM or SIGINT
+/// shuts them down in reverse order: the HTTP server finishes its requests, workers finish their
+/// runs, then the listener and the pool close.
+public enum HotProcess {
+    public struct Options: Sendable {
+        /// Where to listen; nil runs no HTTP server (`hot-server worker`).
+        public var http: (host: String, port: Int)?
+        public var workers: Int
+        public var onServerRunning: @Sendable (Int) async -> Void
+
+        public init(http: (host: String, port: Int)?, workers: Int = 2, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+            self.http = http
+            self.workers = workers
+            self.onServerRunning = onServerRunning
+        }
+    }
+
+    public static func run(_ configuration: HotConfiguration, options: Options, logger: Logger) async throws {
+        let key = try EncryptionKey.load(configured: configuration.encryptionKey, dataDirectory: configuration.dataDirectory)
+        let storage = try configuration.makeBuildStorage(logger: logger)
+        let runtime = try configuration.makeRuntime(logger: logger)
+        try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
+            let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+            let database = Database(client: client, logger: logger)
+            let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
+            let hub = StreamHub()
+            let work = WorkSignal()
+            var services: [any Service] = [
+                client,
+                ready,
+                AfterReady(ready, NotificationListener(database: database, hub: hub, work: work)),
+                AfterReady(ready, WorkerPool(
+                    database: database, secrets: key, runtime: runtime, work: work,
+                    configuration: .init(workers: options.workers), logger: logger)),
+                AfterReady(ready, Scheduler(database: database, logger: logger)),
+                AfterReady(ready, StreamMessagePruner(database: database)),
+            ]
+            if let http = options.http {
+                let environment = HotApplication.Environment(
+                    database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, hub: hub)
+                services.append(AfterReady(ready, HotApplication.make(
+                    environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
+            } else if runtime == nil {
+                logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+}
+
+/// Opens the database once for the services that need it: waits for a connection, applies the
+/// migrations, and makes sure the default org and env exist.
+final class DatabaseReady: Service, Sendable {
+    private let task: Task<Void, any Error>
+
+    init(database: Database, connectTimeout: Duration) {
+        // Starts at once; its queries proceed as soon as the pool (run by the group) connects.
+        task = Task {
+            try await DatabaseSession.waitForConnection(database.client, timeout: connectTimeout, logger: database.logger)
+            try await Migrator(client: database.client, logger: database.logger).migrate()
+            let org = try await OrgStore(database: database).ensureDefault()
+            _ = try await EnvStore(database: database).ensure(name: EnvStore.defaultName, orgId: org.id)
+        }
+    }
+
+    func wait() async throws {
+        try await task.value
+    }
+
+    /// A failed start ends the process with its reason; otherwise nothing to run.
+    func run() async throws {
+        try await wait()
+        try await gracefulShutdown()
+    }
+}
+
+/// Runs `service` once the database is ready.
+struct AfterReady<Wrapped: Service>: Service {
+    let ready: DatabaseReady
+    let wrapped: Wrapped
+
+    init(_ ready: DatabaseReady, _ wrapped: Wrapped) {
+        self.ready = ready
+        self.wrapped = wrapped
+    }
+
+    func run() async throws {
+        try await ready.wait()
+        try await wrapped.run()
+    }
+}

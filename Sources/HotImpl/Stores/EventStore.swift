@@ -1,0 +1,99 @@
+import Foundation
+import Generated
+import HotRuntime
+import PostgresNIO
+
+/// Events of an env and the streams they belong to. Publishing is one transaction: the event, its
+/// stream when new, and the live messages announcing them; the event is then routed by a worker.
+public struct EventStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    static let columns = "event_id, env_id, stream_id, event_type, event_data::text, event_time, created_at"
+    typealias Row = (UUID, UUID, UUID, String, String, Date, Date)
+
+    static func event(_ row: Row) throws -> Event {
+        Event(eventId: row.0, envId: row.1, streamId: row.2, eventType: row.3,
+              eventData: try JSONValue.parse(Data(row.4.utf8)), eventTime: row.5, createdAt: row.6)
+    }
+
+    /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers.
+    /// `streamId` of another env, or one that does not exist when `mustExist`, is a 404.
+    public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?, mustExist: Bool = true) async throws -> Event {
+        let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
+        return try await database.transaction { connection in
+            let logger = database.logger
+            let stream: UUID
+            var created = false
+            if let streamId {
+                let owners = try await connection.query("SELECT env_id FROM stream WHERE stream_id = \(streamId)", logger: logger).all(UUID.self)
+                if let owner = owners.first {
+                    guard owner == envId else { throw APIError.notFound("Stream not found") }
+                } else {
+                    guard !mustExist else { throw APIError.notFound("Stream not found") }
+                    try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(envId))", logger: logger)
+                    created = true
+                }
+                stream = streamId
+            } else {
+                stream = UUID.v7()
+                try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId))", logger: logger)
+                created = true
+            }
+            let rows = try await connection.query("""
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
+                VALUES (\(UUID.v7()), \(envId), \(stream), \(eventType), \(dataText)::jsonb)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger).all(Row.self)
+            let event = try Self.event(rows[0])
+            if created {
+                try await StreamMessages.insert(
+                    .init(envId: envId, streamId: stream, event: "stream:created",
+                          payload: ["type": "stream:created", "stream_id": .string(stream.lowercased), "env_id": .string(envId.lowercased)]),
+                    on: connection, logger: logger)
+            }
+            try await StreamMessages.insert(
+                .init(envId: envId, streamId: stream, event: "event:created",
+                      payload: ["type": "event:created", "event_id": .string(event.eventId.lowercased), "stream_id": .string(stream.lowercased),
+                                "event_type": .string(eventType), "env_id": .string(envId.lowercased)]),
+                on: connection, logger: logger)
+            try await Notifications.wakeWorkers(on: connection, logger: logger)
+            return event
+        }
+    }
+
+    /// Newest first; `types` limits the event types (nil: all) as the credential's `event:` grants do.
+    public func list(envId: UUID, page: PageRequest, types: ProjectStore.NameFilter?) async throws -> Page<Event> {
+        let all = types == nil
+        let exact = types?.exact ?? []
+        let prefixes = (types?.prefixes ?? []).map { ProjectStore.likeEscaped($0) + "%" }
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns), count(*) OVER ()
+            FROM event WHERE env_id = \(envId) AND (\(all) OR event_type = ANY(\(exact)) OR event_type LIKE ANY(\(prefixes)))
+            ORDER BY created_at DESC, event_id DESC
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """).all((UUID, UUID, UUID, String, String, Date, Date, Int).self)
+        let total = try await database.total(windowCount: rows.first?.7, page: page, count: """
+            SELECT count(*)::bigint FROM event
+            WHERE env_id = \(envId) AND (\(all) OR event_type = ANY(\(exact)) OR event_type LIKE ANY(\(prefixes)))
+            """)
+        let items = try rows.map { try Self.event(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6)) }
+        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    public func find(envId: UUID, eventId: UUID) async throws -> Event? {
+        try await database.query("""
+            SELECT \(unescaped: Self.columns) FROM event WHERE env_id = \(envId) AND event_id = \(eventId)
+            """).all(Row.self).first.map(Self.event)
+    }
+
+    /// Whether the stream exists in the env.
+    public func streamExists(envId: UUID, streamId: UUID) async throws -> Bool {
+        !(try await database.query("""
+            SELECT 1 FROM stream WHERE env_id = \(envId) AND stream_id = \(streamId)
+            """).all(Int.self)).isEmpty
+    }
+}

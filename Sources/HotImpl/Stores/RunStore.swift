@@ -1,0 +1,116 @@
+import Foundation
+import Generated
+import HotRuntime
+import PostgresNIO
+
+/// Runs as the API shows them.
+public struct RunStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// A run waiting for a runtime (`queued`) is shown as `running`: the API knows four statuses.
+    static let columns = """
+        r.run_id, r.env_id, r.stream_id, r.build_id, r.run_type,
+        CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END,
+        r.start_time, r.stop_time, r.origin_run_id, r.event_id, r.result::text, r.project_id, p.name
+        """
+    static let from = "run r LEFT JOIN project p ON p.project_id = r.project_id"
+    typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?)
+
+    static func run(_ row: Row) throws -> Run {
+        Run(runId: row.0, envId: row.1, streamId: row.2, buildId: row.3, runType: row.4, status: row.5, startTime: row.6,
+            stopTime: row.7, originRunId: row.8, eventId: row.9, result: try row.10.map { try JSONValue.parse(Data($0.utf8)) },
+            projectId: row.11, projectName: row.12)
+    }
+
+    /// Filters of `GET /v1/runs` and its stats.
+    public struct Filter: Sendable {
+        public var status: String?
+        public var type: String?
+        /// Only runs started at or after this instant.
+        public var since: Date?
+
+        public init(status: String? = nil, type: String? = nil, since: Date? = nil) {
+            self.status = status
+            self.type = type
+            self.since = since
+        }
+    }
+
+    // The filter's condition is spelled out in each query: its values are bound parameters, and a
+    // bound query cannot be spliced into another.
+
+    /// `ids`: the run ids (exact and prefixes) the credential's `run:` grants cover; nil: all.
+    public func list(envId: UUID, filter: Filter, ids: ProjectStore.NameFilter?, page: PageRequest) async throws -> Page<Run> {
+        let all = ids == nil
+        let exact = ids?.exact ?? []
+        let prefixes = (ids?.prefixes ?? []).map { ProjectStore.likeEscaped($0) + "%" }
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns), count(*) OVER () FROM \(unescaped: Self.from)
+            WHERE r.env_id = \(envId)
+              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
+              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
+              AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
+            ORDER BY r.start_time DESC, r.run_id DESC LIMIT \(page.limit) OFFSET \(page.offset)
+            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int).self)
+        let total = try await database.total(windowCount: rows.first?.13, page: page, count: """
+            SELECT count(*)::bigint FROM run r
+            WHERE r.env_id = \(envId)
+              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
+              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
+              AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
+            """)
+        let items = try rows.map { try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)) }
+        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    public func stats(envId: UUID, filter: Filter) async throws -> RunStats {
+        let row = try await database.query("""
+            SELECT count(*),
+                   count(*) FILTER (WHERE r.status IN ('running', 'queued')),
+                   count(*) FILTER (WHERE r.status = 'succeeded'),
+                   count(*) FILTER (WHERE r.status = 'failed'),
+                   count(*) FILTER (WHERE r.status = 'cancelled')
+            FROM run r
+            WHERE r.env_id = \(envId)
+              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
+              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
+            """).all((Int, Int, Int, Int, Int).self)[0]
+        return RunStats(totalRuns: row.0, running: row.1, succeeded: row.2, failed: row.3, cancelled: row.4)
+    }
+
+    public func find(envId: UUID, runId: UUID) async throws -> Run? {
+        try await database.query("""
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE r.env_id = \(envId) AND r.run_id = \(runId)
+            """).all(Row.self).first.map(Self.run)
+    }
+
+    /// The runs an event triggered, oldest first.
+    public func ofEvent(envId: UUID, eventId: UUID, page: PageRequest) async throws -> Page<Run> {
+        let rows = try await database.query("""
+            SELECT \(unescaped: Self.columns), count(*) OVER () FROM \(unescaped: Self.from)
+            WHERE r.env_id = \(envId) AND r.event_id = \(eventId)
+            ORDER BY r.start_time, r.run_id LIMIT \(page.limit) OFFSET \(page.offset)
+            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int).self)
+        let total = try await database.total(windowCount: rows.first?.13, page: page, count: """
+            SELECT count(*)::bigint FROM run WHERE env_id = \(envId) AND event_id = \(eventId)
+            """)
+        let items = try rows.map { try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)) }
+        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// The stream's runs, oldest first (what a late subscriber is told on arrival).
+    public func ofStream(envId: UUID, streamId: UUID) async throws -> [(run: Run, status: String)] {
+        try await database.query("""
+            SELECT \(unescaped: Self.columns), r.status FROM \(unescaped: Self.from)
+            WHERE r.env_id = \(envId) AND r.stream_id = \(streamId) ORDER BY r.start_time, r.run_id LIMIT 1000
+            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String).self)
+            .map { (try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)), $0.13) }
+    }
+}
