@@ -35,6 +35,13 @@ public struct MultipartUpload: Sendable {
                 guard received <= policy.maxFileBytes + policy.maxOverheadBytes else {
                     throw RequestInput.tooLarge(policy.maxFileBytes)
                 }
+                // Outside part bodies (headers, preamble) the parser buffers what it reads: bound it.
+                if reader.isBetweenBodies {
+                    reader.bytesBetweenBodies += chunk.readableBytes
+                    guard reader.bytesBetweenBodies <= 1024 * 1024 else {
+                        throw APIError.badRequest("Malformed multipart body: over 1 MiB of part headers")
+                    }
+                }
                 do {
                     try parser.execute(chunk)
                 } catch let error as APIError {
@@ -132,7 +139,12 @@ private final class PartReader {
             guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw APIError.internalError()
             }
-            handle = try FileHandle(forWritingTo: url)
+            do {
+                handle = try FileHandle(forWritingTo: url)
+            } catch {
+                try? FileManager.default.removeItem(at: url)
+                throw error
+            }
             self.filename = filename
             self.contentType = contentType
         }
@@ -152,8 +164,21 @@ private final class PartReader {
 
     func header(_ name: String, _ value: String) {
         inPart = true
+        headerBytes += name.utf8.count + value.utf8.count
+        guard headers.count < Self.maxHeaders, headerBytes <= Self.maxHeaderBytes else {
+            failure = failure ?? .badRequest("A multipart part has more headers than allowed (\(Self.maxHeaders), \(Self.maxHeaderBytes) bytes)")
+            return
+        }
         headers.append((name, value))
     }
+
+    /// No part body is being read: what arrives now is headers, boundaries or preamble.
+    var isBetweenBodies: Bool { current == nil }
+    var bytesBetweenBodies = 0
+
+    static let maxHeaders = 16
+    static let maxHeaderBytes = 16 * 1024
+    private var headerBytes = 0
 
     func body(_ chunk: inout ByteBuffer) {
         inPart = true
@@ -195,6 +220,9 @@ private final class PartReader {
                 try spool.flush()
                 try spool.handle.close()
             } catch {
+                // e.g. a full disk: the partial spool file goes now.
+                try? spool.handle.close()
+                try? FileManager.default.removeItem(at: spool.url)
                 failure = .internalError()
                 break
             }
@@ -207,11 +235,13 @@ private final class PartReader {
         }
         current = nil
         headers = []
+        headerBytes = 0
         inPart = false
     }
 
     /// The part's headers are complete once its first body byte (or its end) arrives.
     private func begin() {
+        bytesBetweenBodies = 0
         let disposition = headers.first { $0.0.lowercased() == "content-disposition" }?.1 ?? ""
         let parameters = Self.parameters(of: disposition)
         guard disposition.lowercased().hasPrefix("form-data"), let name = parameters["name"] else {

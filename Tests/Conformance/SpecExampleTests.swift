@@ -33,7 +33,18 @@ struct SpecExampleTests {
         // Every operation has examples, and each was classified.
         let operations = Set(OperationTable.all.map(\.operationId))
         #expect(Set(SpecExamples.all.map(\.operationId)) == operations)
-        #expect(implemented.isSuperset(of: ["getStatus", "getEnv", "listProjects", "createProject", "getProject", "updateProject", "deleteProject"]))
+        // Pinned: only the operations whose issue is open answer 501, and only these examples are
+        // skipped (a new skip or a 501 elsewhere is a regression).
+        #expect(notImplemented == ["listDomains", "createDomain", "getDomain", "deleteDomain", "verifyDomain"])
+        #expect(implemented == operations.subtracting(notImplemented))
+        let skippable: Set<String> = [
+            "createDomain/domain_limit_reached", "createDomain/forbidden", "deleteDomain/forbidden", "getDomain/forbidden",
+            "listDomains/forbidden", "verifyDomain/forbidden", "createServiceKey/permission_escalation",
+            "createSession/permission_escalation", "createDomain/plan_required", "createServiceKey/plan_required",
+            "updateProject/conflict", "createSession/session_limit_exceeded",
+        ]
+        let skippedNow = Set(notReproducible.values.joined())
+        #expect(skippedNow.isSubset(of: skippable), "newly skipped: \(skippedNow.subtracting(skippable).sorted())")
         let skipped = notReproducible.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.sorted().joined(separator: " "))" }.joined(separator: "; ")
         print("""
             Spec examples: \(SpecExamples.all.count) documented, \(replayed) replayed \

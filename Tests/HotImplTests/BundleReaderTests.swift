@@ -343,3 +343,34 @@ struct BundleReaderTests {
         #expect(throws: BundleError.self) { try BundleReader.read(file: url2) }
     }
 }
+
+@Suite("BundleReader refusals found in review")
+struct BundleReaderReviewTests {
+    @Test("a symbolic link entry is refused")
+    func symlinkRefused() throws {
+        var link = try ZipFixture.Entry("src/link", "/etc/passwd")
+        link.unixMode = 0o120777
+        let message = ZipFixture([link]).readError()
+        #expect(message?.contains("symbolic link") == true, "\(message ?? "accepted")")
+        // A regular Unix file is fine.
+        var file = try ZipFixture.Entry("src/file.hot", "x")
+        file.unixMode = 0o100644
+        #expect(ZipFixture([file]).readError() == nil)
+    }
+
+    @Test("a NUL in a manifest string is refused with its position, not stored")
+    func nulInManifest() throws {
+        let manifest = "{\"hot.bundle.x\": {event_handlers: {\"a\u{0}b\": [{fn: \"::a/b\"}]}}}"
+        let message = ZipFixture([try .init("manifest.hot", manifest)]).readError()
+        #expect(message?.hasPrefix("manifest.hot:1:") == true, "\(message ?? "accepted")")
+        #expect(message?.contains("NUL") == true)
+    }
+
+    @Test("a cron step larger than its field is refused instead of overflowing")
+    func hugeCronStep() {
+        for text in ["59/9223372036854775800 * * * *", "*/1001 * * * *", "* 3/99999 * * *"] {
+            #expect(throws: BundleError.self) { try CronExpression(text) }
+        }
+        #expect((try? CronExpression("*/59 * * * *")) != nil)
+    }
+}

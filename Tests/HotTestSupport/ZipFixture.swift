@@ -25,6 +25,8 @@ public struct ZipFixture {
         public var declaredCompressedSize: Int64?
         /// When set, the entry gets no local header of its own: its central record points here.
         public var sharedLocalHeaderOffset: Int64?
+        /// When set, the entry is "made by Unix" with this file mode (0o120777: a symbolic link).
+        public var unixMode: UInt32?
 
         /// An entry whose data is `data`, compressed with `method`; headers tell the truth.
         public init(_ name: String, _ data: Data, method: Method = .stored) throws {
@@ -155,7 +157,7 @@ public struct ZipFixture {
             }
 
             central.append32(0x0201_4b50)
-            central.append16(zip64 ? 45 : 20)
+            central.append16(entry.unixMode != nil ? 0x0314 : (zip64 ? 45 : 20))
             central.append16(zip64 ? 45 : 20)
             central.append16(0x0800)
             central.append16(entry.method)
@@ -174,7 +176,7 @@ public struct ZipFixture {
             central.append16(0)
             central.append16(0)
             central.append16(0)
-            central.append32(0)
+            central.append32((entry.unixMode ?? 0) << 16)
             central.append32(zip64 ? 0xFFFF_FFFF : UInt32(truncatingIfNeeded: offset))
             central.append(contentsOf: entry.name)
             if zip64 {

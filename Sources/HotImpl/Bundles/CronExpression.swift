@@ -105,6 +105,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 guard n >= 1 else {
                     throw fail("\(spec.name) step \(n) must be at least 1")
                 }
+                // Any step past the field's range names only its start; a huge one would overflow.
+                guard n <= 1000 else {
+                    throw fail("\(spec.name) step \(n) is larger than 1000")
+                }
                 step = n
             }
             let rangeText = pieces[0]
@@ -128,10 +132,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                     high = pieces.count == 2 ? spec.max : low
                 }
             }
-            var v = low
-            while v <= high {
+            for v in stride(from: low, through: high, by: step) {
                 mask |= 1 << UInt64(v)
-                v += step
             }
         }
         return mask

@@ -249,6 +249,9 @@ public struct ManifestParser: Sendable {
                 switch c {
                 case "\"":
                     return String(value)
+                case "\0":
+                    // PostgreSQL stores no NUL: handler names, event types and meta could not be kept.
+                    throw error("a NUL character is not allowed in a string", at: position - 1)
                 case "\\":
                     guard let escape = peek else { throw error("unterminated string", at: start) }
                     switch escape {

@@ -126,6 +126,12 @@ struct ZipCentralDirectory {
             let nameBytes = [UInt8](try reader.read(at: position + 46, count: nameLength, what: what))
             let extra = try reader.read(at: position + 46 + Int64(nameLength), count: extraLength, what: what)
 
+            // A Unix symbolic link (made by Unix, file type 0o120000) could point anywhere once extracted.
+            if u16(header, 4) >> 8 == 3, (u32(header, 38) >> 16) & 0o170000 == 0o120000 {
+                let probe = ZipEntry(
+                    nameBytes: nameBytes, flags: 0, method: 0, crc32: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: 0)
+                throw BundleError("zip entry '\(probe.displayName)' is a symbolic link, which a bundle may not contain")
+            }
             var uncompressed = Int64(u32(header, 24))
             var compressed = Int64(u32(header, 20))
             var localOffset = Int64(u32(header, 42))

@@ -34,7 +34,10 @@ extension HotService {
 
     public func downloadBuild(_ input: DownloadBuild.Input, context: HotRequestContext) async throws -> DownloadBuild.Output {
         let build = try await build(input.buildId, of: input.projectIdOrSlug, context: context)
-        guard let path = build.storagePath else { throw APIError.notFound("Build archive not found") }
+        // An archive kept by another storage than the one configured now is not reachable here.
+        guard let path = build.storagePath, build.storageBackend == storage.backend else {
+            throw APIError.notFound("Build archive not found in the configured \(storage.backend) storage")
+        }
         let archive: StoredArchive
         do {
             archive = try await storage.open(path: path)
@@ -53,22 +56,35 @@ extension HotService {
         guard hash == file.sha256 else {
             throw APIError.badRequest("Hash mismatch: the form's hash is \(hash), the file's SHA-256 is \(file.sha256)")
         }
-        // A known build id answers at once, before the archive is read.
-        if let buildId = input.body.buildId, let existing = try await builds.find(projectId: project.projectId, buildId: buildId) {
-            return .ok(Self.upload(existing), headers: .init(xBuildExists: "true"))
+        // A known build id answers at once, before the archive is read or stored.
+        if let buildId = input.body.buildId, let owner = try await builds.owner(of: buildId) {
+            guard owner == project.projectId else { throw APIError.conflict("Build ID already exists in a different project") }
+            if let existing = try await builds.find(projectId: project.projectId, buildId: buildId) {
+                return .ok(Self.upload(existing), headers: .init(xBuildExists: "true"))
+            }
         }
         let contents = try await Self.readBundle(file.url)
-        let new = BuildStore.NewBuild(
-            buildId: input.body.buildId ?? UUID.v7(), projectId: project.projectId, envId: credential.envId,
-            hash: hash, size: file.size, buildType: "bundle", contents: contents)
-        let storage = self.storage
-        let creation = try await builds.create(new, store: { buildId in
-            let key = "\(project.projectId.lowercased)/\(buildId.lowercased).hot.zip"
-            return (try await storage.store(file: file.url, size: file.size, key: key), storage.backend)
-        }, discard: { path in try? await storage.delete(path: path) })
+        let buildId = input.body.buildId ?? UUID.v7()
+        // Each attempt stores under a key of its own, so a concurrent upload of the same id never
+        // overwrites the archive of the build that wins.
+        let key = "\(project.projectId.lowercased)/\(buildId.lowercased)-\(UUID().uuidString.prefix(8).lowercased()).hot.zip"
+        let path = try await storage.store(file: file.url, size: file.size, key: key)
+        let creation: BuildStore.Creation
+        do {
+            creation = try await builds.create(
+                BuildStore.NewBuild(buildId: buildId, projectId: project.projectId, envId: credential.envId, hash: hash,
+                                    size: file.size, buildType: "bundle", contents: contents),
+                storagePath: path, backend: storage.backend)
+        } catch {
+            try? await storage.delete(path: path)
+            throw error
+        }
         switch creation {
-        case .created(let build): return .created(Self.upload(build))
-        case .exists(let build): return .ok(Self.upload(build), headers: .init(xBuildExists: "true"))
+        case .created(let build):
+            return .created(Self.upload(build))
+        case .exists(let build):
+            try? await storage.delete(path: path)
+            return .ok(Self.upload(build), headers: .init(xBuildExists: "true"))
         }
     }
 

@@ -26,6 +26,7 @@ public enum HotProcess {
         let key = try EncryptionKey.load(configured: configuration.encryptionKey, dataDirectory: configuration.dataDirectory)
         let storage = try configuration.makeBuildStorage(logger: logger)
         let runtime = try configuration.makeRuntime(logger: logger)
+        sweepSpool(configuration.uploadPolicy.directory, logger: logger)
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
             let database = Database(client: client, logger: logger)
@@ -53,6 +54,19 @@ public enum HotProcess {
             let group = ServiceGroup(configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
+        }
+    }
+}
+
+extension HotProcess {
+    /// Spool files an hour old belong to uploads no process is reading any more (one that died
+    /// mid-upload): they go at start.
+    static func sweepSpool(_ directory: URL, logger: Logger) {
+        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
+        let cutoff = Date().addingTimeInterval(-3600)
+        for file in files where file.pathExtension == "part" {
+            let modified = (try? file.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? .distantPast
+            if modified < cutoff { try? FileManager.default.removeItem(at: file) }
         }
     }
 }

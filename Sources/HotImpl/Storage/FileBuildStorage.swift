@@ -56,7 +56,8 @@ public struct FileBuildStorage: BuildStorage {
 
     /// Streams the file in 64 KiB chunks; the file is opened only when the body is written.
     public func open(path: String) async throws -> StoredArchive {
-        let resolved = try resolve(path: path)
+        // A path this storage cannot hold (another data directory, say) holds no archive here.
+        guard let resolved = try? resolve(path: path) else { throw BuildStorageError.notFound(path) }
         let info: FileInfo?
         do {
             info = try await FileSystem.shared.info(forFileAt: FilePath(resolved), infoAboutSymbolicLink: false)

@@ -102,11 +102,11 @@ public struct BuildStore: Sendable {
         case exists(Build)
     }
 
-    /// Records a build whose archive `store` puts into storage. Uploads of one build id are
-    /// serialised (a transaction-scoped advisory lock), so concurrent uploads end with exactly
-    /// one build and one stored archive; the same id in another project is a 409.
-    public func create(_ new: NewBuild, store: (UUID) async throws -> (path: String, backend: String),
-                       discard: @Sendable (String) async -> Void) async throws -> Creation {
+    /// Records a build whose archive is already stored at `storagePath`. Uploads of one build id
+    /// are serialised (a transaction-scoped advisory lock), so concurrent uploads end with exactly
+    /// one build; the same id in another project is a 409. Storage I/O stays outside the
+    /// transaction: the caller removes its archive unless the build was created.
+    public func create(_ new: NewBuild, storagePath: String, backend: String) async throws -> Creation {
         try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(new.buildId.lowercased), 7))", logger: database.logger)
             let existing = try await connection.query("""
@@ -118,21 +118,20 @@ public struct BuildStore: Sendable {
                 }
                 return .exists(existing)
             }
-            let stored = try await store(new.buildId)
-            do {
-                let row = try await connection.query("""
-                    INSERT INTO build (build_id, project_id, env_id, hash, size, build_type, storage_path, storage_backend, bundle_name)
-                    VALUES (\(new.buildId), \(new.projectId), \(new.envId), \(new.hash), \(new.size), \(new.buildType),
-                            \(stored.path), \(stored.backend), \(new.contents.bundleName))
-                    RETURNING build_id, project_id, hash, size, build_type, deployed, active, created_at, updated_at, storage_path, storage_backend
-                    """, logger: database.logger).all(Row.self)
-                try await insertDeclarations(new, connection: connection)
-                return .created(Self.build(row[0]))
-            } catch {
-                await discard(stored.path)
-                throw error
-            }
+            let row = try await connection.query("""
+                INSERT INTO build (build_id, project_id, env_id, hash, size, build_type, storage_path, storage_backend, bundle_name)
+                VALUES (\(new.buildId), \(new.projectId), \(new.envId), \(new.hash), \(new.size), \(new.buildType),
+                        \(storagePath), \(backend), \(new.contents.bundleName))
+                RETURNING build_id, project_id, hash, size, build_type, deployed, active, created_at, updated_at, storage_path, storage_backend
+                """, logger: database.logger).all(Row.self)
+            try await insertDeclarations(new, connection: connection)
+            return .created(Self.build(row[0]))
         }
+    }
+
+    /// The project a build id belongs to, in any env (build ids are unique across the deployment).
+    public func owner(of buildId: UUID) async throws -> UUID? {
+        try await database.query("SELECT project_id FROM build WHERE build_id = \(buildId)").all(UUID.self).first
     }
 
     /// The bundle's event handlers and schedules, one statement each.
