@@ -47,4 +47,20 @@ struct RateLimitTests {
         clock.advance(by: 1)
         #expect(try await tenant.send(.GET, "/v1/env").status == 200)
     }
+
+    @Test("requests without credentials, or with malformed ones, are 401s however many, and count for nothing")
+    func missingCredentialsStay401() async throws {
+        let server = try await TestServer.shared.running()
+        let policy = RateLimitPolicy.standard
+        let tenant = try await Tenant.make(baseURL: try await server.app(clock: ManualWallClock(), rateLimits: policy))
+        for index in 0..<(Int(policy.failedAuthenticationBurst) * 2) {
+            let reply = index.isMultiple(of: 2)
+                ? try await tenant.send(.GET, "/v1/env", authorized: false)
+                : try await tenant.send(.GET, "/v1/env", token: "not-a-token")
+            #expect(reply.status == 401)
+        }
+        // The address's allowance for real guesses is untouched.
+        let bad = "hot_" + String(repeating: "0", count: 32) + "_" + String(repeating: "1", count: 64)
+        #expect(try await tenant.send(.GET, "/v1/env", token: bad).status == 401)
+    }
 }

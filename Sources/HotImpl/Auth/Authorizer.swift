@@ -23,14 +23,17 @@ public struct Authorizer: RequestAuthorizer {
 
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
         guard operation.requiresAuthentication else { return nil }
-        // A client that keeps failing is slowed down before its next guess is even checked.
+        // No header, or one that holds no well-formed token, guesses nothing and costs no lookup:
+        // a 401, always, never counted.
+        let token = try Self.token(from: request.headers[.authorization])
+        // A client whose well-formed tokens keep failing is slowed down before its next guess is checked.
         let failureKey = "failed-auth:\(ClientAddress.rateLimitKey(context.remoteAddress))"
         if let wait = limiter.isExhausted(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst) {
             throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
         }
         let found: CredentialStore.Found
         do {
-            found = try await credential(from: request.headers[.authorization])
+            found = try await credential(for: token)
         } catch let error as APIError where error.status == .unauthorized {
             _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
             throw error
@@ -51,8 +54,8 @@ public struct Authorizer: RequestAuthorizer {
         return found.credential
     }
 
-    /// The live credential a header names, or 401.
-    func credential(from header: String?) async throws -> CredentialStore.Found {
+    /// The well-formed token a header carries, or 401.
+    static func token(from header: String?) throws -> BearerToken {
         guard let header else {
             throw APIError.unauthorized("Missing Authorization header: send 'Authorization: Bearer <token>'")
         }
@@ -60,8 +63,15 @@ public struct Authorizer: RequestAuthorizer {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("Authorization header must be 'Bearer <token>'")
         }
-        let text = parts[1].trimmingCharacters(in: .whitespaces)
-        guard let token = BearerToken.parse(text), let found = try await credentials.find(token) else {
+        guard let token = BearerToken.parse(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            throw APIError.unauthorized()
+        }
+        return token
+    }
+
+    /// The live credential a token names, or 401.
+    func credential(for token: BearerToken) async throws -> CredentialStore.Found {
+        guard let found = try await credentials.find(token) else {
             throw APIError.unauthorized()
         }
         let secret: String
