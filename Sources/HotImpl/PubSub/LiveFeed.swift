@@ -39,31 +39,33 @@ public struct LiveFeed: Sendable {
             }
             return true
         }
+        // One task per feed: the hub's ticks (`StreamHub.tick`) pace its heartbeat and its end, so
+        // an idle subscriber costs a suspended task and two small buffers, not a timer of its own.
         let task = Task {
             // A comment first: the response head goes out now, not with the first event.
             guard send(.comment("connected")) else { return }
             for event in initial {
                 guard send(event) else { return }
             }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await message in subscription.messages where message.seq > skipThrough {
-                        if let event = frame(message), !send(event) { return }
-                    }
+            let clock = ContinuousClock()
+            let start = clock.now
+            var lastSent = start
+            for await message in subscription.messages {
+                let now = clock.now
+                if now - start >= settings.lifetime {
+                    if let completion { _ = send(completion) }
+                    break
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: settings.heartbeat)
-                        if Task.isCancelled || !send(.comment("keep-alive")) { return }
-                    }
+                if message.isTick {
+                    guard now - lastSent >= settings.heartbeat else { continue }
+                } else {
+                    guard message.seq > skipThrough, let event = frame(message) else { continue }
+                    guard send(event) else { return }
+                    lastSent = now
+                    continue
                 }
-                group.addTask {
-                    try? await Task.sleep(for: settings.lifetime)
-                    if !Task.isCancelled, let completion { _ = send(completion) }
-                }
-                // Whichever ends first (the lifetime, the hub dropping us, a full buffer) ends the feed.
-                await group.next()
-                group.cancelAll()
+                guard send(.comment("keep-alive")) else { return }
+                lastSent = now
             }
             continuation.finish()
         }

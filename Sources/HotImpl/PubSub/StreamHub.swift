@@ -43,6 +43,17 @@ public final class StreamHub: Sendable {
         for continuation in overflowing { continuation.finish() }
     }
 
+    /// Tells every subscriber that time passed (feeds send heartbeats and end by it). Skipped by
+    /// a full buffer rather than dropping its subscriber: a tick is not worth a disconnect.
+    public func tick() {
+        let tick = StreamMessage.tick
+        subscribers.withLock { all in
+            for subscribers in all.values {
+                for subscriber in subscribers.values { _ = subscriber.continuation.yield(tick) }
+            }
+        }
+    }
+
     /// Ends one subscription (its taker will not read it).
     public func end(_ subscription: Subscription) {
         let continuation = subscribers.withLock { all in all.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }

@@ -117,6 +117,10 @@ public struct StreamMessage: Sendable, Equatable {
         self.envData = envData
     }
 
+    /// Not a message: the hub's pulse (`StreamHub.tick`).
+    static let tick = StreamMessage(seq: -1, envId: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), streamId: nil, projectId: nil, event: "", data: "")
+    var isTick: Bool { seq == -1 }
+
     init(_ row: (Int64, UUID, UUID?, UUID?, String, String, String?)) {
         self.init(seq: row.0, envId: row.1, streamId: row.2, projectId: row.3, event: row.4, data: row.5, envData: row.6)
     }

@@ -37,6 +37,7 @@ public enum HotProcess {
                 client,
                 ready,
                 AfterReady(ready, NotificationListener(database: database, hub: hub, work: work)),
+                HubTicker(hub: hub),
                 AfterReady(ready, WorkerPool(
                     database: database, secrets: key, runtime: runtime, work: work,
                     configuration: .init(workers: options.workers), logger: logger)),

@@ -96,6 +96,9 @@ actor TestServer {
         let listener = NotificationListener(database: database, hub: hub, work: work)
         let workers = WorkerPool(database: database, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
         Task.detached { try await listener.run() }
+        // Fast enough for the short feeds of LiveFeedTests.
+        let ticker = HubTicker(hub: hub, interval: .milliseconds(50))
+        Task.detached { try await ticker.run() }
         Task.detached { try await workers.run() }
 
         let environment = HotApplication.Environment(

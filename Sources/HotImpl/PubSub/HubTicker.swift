@@ -1,0 +1,21 @@
+import ServiceLifecycle
+
+/// The hub's pulse: feeds count time by it (heartbeats, their lifetime).
+public struct HubTicker: Service {
+    let hub: StreamHub
+    let interval: Duration
+
+    public init(hub: StreamHub, interval: Duration = .seconds(1)) {
+        self.hub = hub
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                hub.tick()
+            }
+        }
+    }
+}
