@@ -273,6 +273,25 @@ struct EventsTests {
         #expect(request.body["handler"]?["var"]?.stringValue == "every-minute")
     }
 
+    @Test("a run that cannot be prepared (its context no longer decrypts) fails at once instead of coming back")
+    func unpreparableRunFails() async throws {
+        let type = uniqueType("sealed")
+        let tenant = try await deployed([(type, "on-sealed", "{}")])
+        let project = try #require(try await tenant.send(.GET, "/v1/projects/app").json?["data"]?["project_id"]?.stringValue)
+        let database = tenant.server.database
+        // Sealed under another key: it cannot be opened.
+        try await database.client.query("""
+            INSERT INTO context_variable (project_id, key, value_sealed) VALUES (\(UUID(uuidString: project)!), 'BROKEN', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+            """, logger: database.logger)
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"\#(type)","event_data":{}}"#)
+        let fail = try #require(try await feed.frames(until: { $0.event == "run:fail" || $0.event == "run:stop" }).last)
+        feed.close()
+        #expect(fail.event == "run:fail")
+        #expect(fail.json?["run"]?["result"]?.stringValue == "the run could not be prepared for the runtime")
+        let runId = try #require(fail.json?["run"]?["run_id"]?.stringValue)
+        #expect(!tenant.server.runtime.received.contains { $0.runId == runId })
+    }
+
     @Test("a run whose worker died is run again once its lease expires")
     func leaseExpiry() async throws {
         let tenant = try await deployed([(uniqueType("other"), "on-other", "{}")])

@@ -159,6 +159,26 @@ public struct RunQueue: Sendable {
         guard let (runId, envId, streamId, projectId, buildId, runType, eventId, scheduleId, ns, name, metaText, attempt) = claimed else {
             return nil
         }
+        do {
+            return try await prepare(
+                runId: runId, envId: envId, streamId: streamId, projectId: projectId, buildId: buildId, runType: runType,
+                eventId: eventId, scheduleId: scheduleId, ns: ns, name: name, metaText: metaText, attempt: attempt, contexts: contexts)
+        } catch {
+            // A run that cannot even be prepared (its context no longer decrypts, say) fails now
+            // rather than coming back with every lease.
+            database.logger.error("could not prepare a run", metadata: ["run_id": .string(runId.lowercased), "error": "\(error)"])
+            try await database.transaction { connection in
+                try await finish(runId: runId, status: "failed", result: .string("the run could not be prepared for the runtime"),
+                                 worker: worker, connection: connection)
+            }
+            return nil
+        }
+    }
+
+    /// What the runtime is sent for a claimed run.
+    private func prepare(runId: UUID, envId: UUID, streamId: UUID, projectId: UUID, buildId: UUID, runType: String,
+                         eventId: UUID?, scheduleId: UUID?, ns: String, name: String, metaText: String, attempt: Int,
+                         contexts: ContextStore) async throws -> Claim {
         let meta = (try? JSONValue.parse(Data(metaText.utf8))) ?? .object([:])
         var event: RuntimeRequest.Event?
         if let eventId {
