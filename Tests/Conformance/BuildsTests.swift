@@ -82,14 +82,29 @@ struct BuildsTests {
         #expect(try await tenant.send(.GET, "/v1/projects/app/schedules").json?["pagination"]?["total"] == .int(0))
     }
 
-    @Test("a hash that does not match the bytes is a 400 and nothing is stored")
+    @Test("a hash that does not match the bytes is a 400 and nothing is stored, not even a spool file")
     func hashMismatch() async throws {
-        let (tenant, projectId) = try await tenantWithProject()
+        var (tenant, projectId) = try await tenantWithProject()
+        // An app whose spool no other test shares, so an empty spool means this upload left nothing.
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("hot-spool-\(UUID().lowercased)")
+        let environment = HotApplication.Environment(
+            database: tenant.server.database, secrets: TestServer.testSecrets, storage: TestServer.storage,
+            uploads: UploadPolicy(directory: spool, maxFileBytes: TestServer.maxBuildBytes), hub: tenant.server.hub)
+        tenant.server.baseURL = try await TestServer.startApp(environment, logger: tenant.server.logger)
+        defer { try? FileManager.default.removeItem(at: spool) }
         let reply = try await tenant.upload("app", zip: SampleBundle.zip, hash: String(repeating: "ab", count: 32))
         #expect(reply.status == 400)
         #expect(reply.json?["error"]?["message"]?.stringValue?.contains("Hash mismatch") == true)
         #expect(try await buildCount(projectId: projectId, in: tenant) == 0)
         #expect(storedFiles(projectId: projectId).isEmpty)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).isEmpty)
+        // A hostile archive too: read from the spool, refused, removed.
+        let bad = try await tenant.upload("app", zip: SampleBundle.archive([try .init("../escape.hot", Data("x".utf8))]))
+        #expect(bad.status == 400)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).isEmpty)
+        // And a good one leaves none either: its file moved into storage.
+        #expect(try await tenant.upload("app", zip: SampleBundle.zip).status == 201)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).isEmpty)
     }
 
     @Test("hostile archives are refused with a 400 naming the problem, and nothing is stored")
