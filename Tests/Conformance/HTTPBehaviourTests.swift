@@ -286,3 +286,19 @@ struct NULInputTests {
         #expect(name.status == 400)
     }
 }
+
+@Suite("Methods")
+struct MethodTests {
+    @Test("a declared path asked with an undeclared method is 405 with Allow, in the envelope; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        let tenant = try await Tenant.make()
+        let put = try await tenant.send(.PUT, "/v1/projects", body: "{}")
+        #expect(put.status == 405)
+        #expect(put.headers.first(name: "Allow") == "GET, POST")
+        #expect(put.json?["error"]?["request_id"]?.stringValue == put.headers.first(name: "X-Request-Id"))
+        let delete = try await tenant.send(.DELETE, "/v1/projects/some-name/builds/deployed")
+        #expect(delete.status == 405)
+        #expect(delete.headers.first(name: "Allow") == "GET")
+        #expect(try await tenant.send(.GET, "/v1/nothing-here").status == 404)
+    }
+}
