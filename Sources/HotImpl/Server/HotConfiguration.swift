@@ -17,6 +17,9 @@ public struct HotConfiguration: Sendable {
     public var runtimeToken: String?
     /// `HOT_RUNTIME_TIMEOUT` in seconds.
     public var runtimeTimeout: Int
+    /// `HOT_RUN_LEASE` in seconds: how long a worker's claim on a run lasts unless renewed (a
+    /// worker that dies mid-run gives its run up after this).
+    public var runLease: Int
     /// `HOT_BUILD_STORAGE`: `file` or `s3://bucket/prefix`.
     public var buildStorage: String
     /// `HOT_MAX_BUILD_BYTES`: the largest build upload accepted (413 above it).
@@ -46,6 +49,10 @@ public struct HotConfiguration: Sendable {
         guard let timeout = Int(timeoutText), timeout > 0 else {
             throw Invalid(description: "HOT_RUNTIME_TIMEOUT must be a positive number of seconds (got \(timeoutText))")
         }
+        let leaseText = value("HOT_RUN_LEASE") ?? "30"
+        guard let lease = Int(leaseText), lease > 0, lease <= 3600 else {
+            throw Invalid(description: "HOT_RUN_LEASE must be a number of seconds from 1 to 3600 (got \(leaseText))")
+        }
         let connectText = value("HOT_DATABASE_CONNECT_TIMEOUT") ?? "15"
         guard let connectTimeout = Int64(connectText), connectTimeout > 0 else {
             throw Invalid(description: "HOT_DATABASE_CONNECT_TIMEOUT must be a positive number of seconds (got \(connectText))")
@@ -66,6 +73,7 @@ public struct HotConfiguration: Sendable {
             runtimeURL: value("HOT_RUNTIME_URL"),
             runtimeToken: value("HOT_RUNTIME_TOKEN"),
             runtimeTimeout: timeout,
+            runLease: lease,
             buildStorage: storage,
             maxBuildBytes: maxBuildBytes,
             logLevel: level,

@@ -40,7 +40,7 @@ public enum HotProcess {
                 HubTicker(hub: hub),
                 AfterReady(ready, WorkerPool(
                     database: database, secrets: key, runtime: runtime, work: work,
-                    configuration: .init(workers: options.workers), logger: logger)),
+                    configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
                 AfterReady(ready, Scheduler(database: database, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
             ]
