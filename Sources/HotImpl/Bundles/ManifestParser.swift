@@ -199,17 +199,7 @@ public struct ManifestParser: Sendable {
                 try expect(":", "':' after map key")
                 let value = try parseValue(depth: depth)
                 entries.append((key: key, value: value))
-                skipWhitespace()
-                if peek == "}" {
-                    position += 1
-                    break
-                }
-                try expect(",", "',' or '}'")
-                skipWhitespace()
-                if peek == "}" {
-                    position += 1
-                    break
-                }
+                if try endOfElement("}") { break }
             }
             return .map(entries)
         }
@@ -224,19 +214,26 @@ public struct ManifestParser: Sendable {
             }
             while true {
                 items.append(try parseValue(depth: depth))
-                skipWhitespace()
-                if peek == "]" {
-                    position += 1
-                    break
-                }
-                try expect(",", "',' or ']'")
-                skipWhitespace()
-                if peek == "]" {
-                    position += 1
-                    break
-                }
+                if try endOfElement("]") { break }
             }
             return .vector(items)
+        }
+
+        /// After an element: the closer (true, consumed), or a comma and then perhaps the closer
+        /// (a trailing comma), or an error naming both.
+        mutating func endOfElement(_ closer: Unicode.Scalar) throws -> Bool {
+            skipWhitespace()
+            if peek == closer {
+                position += 1
+                return true
+            }
+            try expect(",", "',' or '\(closer)'")
+            skipWhitespace()
+            if peek == closer {
+                position += 1
+                return true
+            }
+            return false
         }
 
         mutating func parseString() throws -> String {

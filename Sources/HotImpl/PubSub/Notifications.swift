@@ -8,8 +8,4 @@ public enum Notifications {
     public static func wakeWorkers(on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("SELECT pg_notify(\(StreamMessages.channel), '{\"k\":\"work\"}')", logger: logger)
     }
-
-    public static func wakeWorkers(database: Database) async throws {
-        try await database.query("SELECT pg_notify(\(StreamMessages.channel), '{\"k\":\"work\"}')")
-    }
 }

@@ -66,10 +66,6 @@ public final class StreamHub: Sendable {
         for continuation in all { continuation.finish() }
     }
 
-    public var count: Int {
-        subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
-    }
-
     private func remove(_ id: UUID, envId: UUID) {
         subscribers.withLock { all in
             all[envId]?[id] = nil

@@ -152,17 +152,7 @@ public struct S3BuildStorage: BuildStorage {
     /// dropping it unwritten cancels the download.
     public func open(path: String) async throws -> StoredArchive {
         let target = try Self.objectLocation(path)
-        logger.debug("S3 GET", metadata: ["s3.path": "\(target.url)"])
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(
-                makeRequest(method: "GET", target: target, payloadHash: SigV4Signer.emptyPayloadHash),
-                timeout: requestTimeout,
-                logger: logger
-            )
-        } catch {
-            throw BuildStorageError.failed("S3 GET \(target.url): \(error)")
-        }
+        let response = try await send("GET", target)
         if response.status.code == 404 {
             let code = await Self.errorCode(response)
             if code == nil || code == "NoSuchKey" { throw BuildStorageError.notFound(path) }
@@ -190,20 +180,22 @@ public struct S3BuildStorage: BuildStorage {
         )
     }
 
+    /// A bodiless signed request; failing to reach S3 is a `.failed` naming the request.
+    private func send(_ method: String, _ target: S3Location) async throws -> HTTPClientResponse {
+        logger.debug("S3 \(method)", metadata: ["s3.path": "\(target.url)"])
+        do {
+            return try await httpClient.execute(
+                makeRequest(method: method, target: target, payloadHash: SigV4Signer.emptyPayloadHash),
+                timeout: requestTimeout, logger: logger)
+        } catch {
+            throw BuildStorageError.failed("S3 \(method) \(target.url): \(error)")
+        }
+    }
+
     /// DELETEs the object; a missing one is not an error.
     public func delete(path: String) async throws {
         let target = try Self.objectLocation(path)
-        logger.debug("S3 DELETE", metadata: ["s3.path": "\(target.url)"])
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(
-                makeRequest(method: "DELETE", target: target, payloadHash: SigV4Signer.emptyPayloadHash),
-                timeout: requestTimeout,
-                logger: logger
-            )
-        } catch {
-            throw BuildStorageError.failed("S3 DELETE \(target.url): \(error)")
-        }
+        let response = try await send("DELETE", target)
         if response.status.code == 404 {
             _ = await Self.errorCode(response)
             return

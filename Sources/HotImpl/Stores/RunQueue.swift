@@ -9,11 +9,9 @@ import PostgresNIO
 /// subscribers see is what committed.
 public struct RunQueue: Sendable {
     let database: Database
-    let runs: RunStore
 
     public init(database: Database) {
         self.database = database
-        self.runs = RunStore(database: database)
     }
 
     // MARK: Routing

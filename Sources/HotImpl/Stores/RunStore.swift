@@ -19,6 +19,18 @@ public struct RunStore: Sendable {
         """
     static let from = "run r LEFT JOIN project p ON p.project_id = r.project_id"
     typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?)
+    /// A row with one more column after the run's (a list's total, the raw status).
+    typealias RowAnd<Extra> = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Extra)
+
+    static func run<Extra>(_ row: RowAnd<Extra>) throws -> (Run, Extra) {
+        (try run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)), row.13)
+    }
+
+    /// A page of runs from rows that carry `count(*) OVER ()` last.
+    func page(_ rows: [RowAnd<Int>], request: PageRequest, count: PostgresQuery) async throws -> Page<Run> {
+        let total = try await database.total(windowCount: rows.first?.13, page: request, count: count)
+        return Page(items: try rows.map { try Self.run($0).0 }, total: total, limit: request.limit, offset: request.offset)
+    }
 
     static func run(_ row: Row) throws -> Run {
         Run(runId: row.0, envId: row.1, streamId: row.2, buildId: row.3, runType: row.4, status: row.5, startTime: row.6,
@@ -56,8 +68,8 @@ public struct RunStore: Sendable {
               AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
               AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
             ORDER BY r.start_time DESC, r.run_id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int).self)
-        let total = try await database.total(windowCount: rows.first?.13, page: page, count: """
+            """).all(RowAnd<Int>.self)
+        return try await self.page(rows, request: page, count: """
             SELECT count(*)::bigint FROM run r
             WHERE r.env_id = \(envId)
               AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
@@ -65,8 +77,6 @@ public struct RunStore: Sendable {
               AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
               AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
             """)
-        let items = try rows.map { try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)) }
-        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 
     public func stats(envId: UUID, filter: Filter) async throws -> RunStats {
@@ -97,12 +107,10 @@ public struct RunStore: Sendable {
             SELECT \(unescaped: Self.columns), count(*) OVER () FROM \(unescaped: Self.from)
             WHERE r.env_id = \(envId) AND r.event_id = \(eventId)
             ORDER BY r.start_time, r.run_id LIMIT \(page.limit) OFFSET \(page.offset)
-            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int).self)
-        let total = try await database.total(windowCount: rows.first?.13, page: page, count: """
+            """).all(RowAnd<Int>.self)
+        return try await self.page(rows, request: page, count: """
             SELECT count(*)::bigint FROM run WHERE env_id = \(envId) AND event_id = \(eventId)
             """)
-        let items = try rows.map { try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)) }
-        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 
     /// The stream's runs, oldest first (what a late subscriber is told on arrival).
@@ -110,7 +118,6 @@ public struct RunStore: Sendable {
         try await database.query("""
             SELECT \(unescaped: Self.columns), r.status FROM \(unescaped: Self.from)
             WHERE r.env_id = \(envId) AND r.stream_id = \(streamId) ORDER BY r.start_time, r.run_id LIMIT 1000
-            """).all((UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String).self)
-            .map { (try Self.run(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12)), $0.13) }
+            """).all(RowAnd<String>.self).map { try Self.run($0) }
     }
 }
