@@ -33,10 +33,14 @@ public struct HotService: HotAPI {
     let runs: RunStore
     let hub: StreamHub
     let liveFeed: LiveFeed.Settings
+    let domains: DomainStore
+    /// Verifications and first certificate requests go through the same steps as background checks.
+    let domainChecker: DomainChecker
     let database: Database
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
-                storage: any BuildStorage, uploadPolicy: UploadPolicy, hub: StreamHub, liveFeed: LiveFeed.Settings) {
+                storage: any BuildStorage, uploadPolicy: UploadPolicy, hub: StreamHub, liveFeed: LiveFeed.Settings,
+                domainProvider: any DomainProvider) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.envs = EnvStore(database: database)
@@ -52,6 +56,8 @@ public struct HotService: HotAPI {
         self.runs = RunStore(database: database)
         self.hub = hub
         self.liveFeed = liveFeed
+        self.domains = DomainStore(database: database)
+        self.domainChecker = DomainChecker(database: database, provider: domainProvider, clock: clock, logger: database.logger)
         self.database = database
     }
 
@@ -70,6 +76,19 @@ public struct HotService: HotAPI {
             throw APIError(status: .forbidden, code: "permission_escalation",
                            message: "Permission escalation: '\(action)' on '\(resource)' exceeds the issuing API key's permissions")
         }
+    }
+
+    /// What the credential's org's plan allows.
+    func planLimits(_ credential: Credential) async throws -> PlanLimits {
+        guard let plan = try await OrgStore(database: database).plan(orgId: credential.orgId) else {
+            throw APIError.notFound("Organization not found")
+        }
+        return PlanLimits.of(plan: plan)
+    }
+
+    /// The 403 `plan_required` of a feature the org's plan lacks.
+    func planRequired(_ feature: String) -> APIError {
+        APIError(status: .forbidden, code: "plan_required", message: "\(feature) require a Pro or Scale plan. Upgrade at https://hot.dev/pricing")
     }
 
     /// The project a path's `project_id_or_slug` designates in the credential's env, or 404.

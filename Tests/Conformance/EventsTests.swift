@@ -211,7 +211,7 @@ struct EventsTests {
         _ = await signals.next()
         let environment = HotApplication.Environment(
             database: server.database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-            hub: hub, liveFeed: TestServer.liveFeed)
+            hub: hub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed)
         var elsewhere = tenant
         elsewhere.server.baseURL = try await TestServer.startApp(environment, logger: server.logger)
         let feed = try await elsewhere.sse(.GET, "/v1/env/subscribe")

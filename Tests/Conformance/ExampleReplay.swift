@@ -55,11 +55,28 @@ struct ExampleReplay {
         case 401:
             authorized = false
         case 403:
-            guard !operation.permissions.isEmpty, documentedErrorCode == "forbidden" else {
+            switch documentedErrorCode {
+            case "forbidden" where !operation.permissions.isEmpty:
+                // A key of the same env that holds no permission the operation could need.
+                token = try await tenant.key(permissions: ["mcp:nothing-granted": ["execute"]])
+            case "forbidden" where !operation.credentials.contains(.session):
+                // A session of the same env, where the operation admits API keys only.
+                token = try await Fixtures.created(tenant, "/v1/sessions", #"{"permissions":{"*:*":["*"]}}"#, id: "token")
+            case "permission_escalation":
+                // A key that holds what the operation needs and nothing more asks for what the body grants.
+                token = try await tenant.key(permissions: Dictionary(
+                    operation.permissions.map { (Self.wildcarded($0.resource), [$0.action]) }, uniquingKeysWith: +))
+            case "plan_required":
+                tenant = try await Tenant.make(orgId: try await Self.org(plan: "starter", tenant: tenant))
+            case "domain_limit_reached":
+                // An org on a plan with a limit, holding as many domains as it allows.
+                tenant = try await Tenant.make(orgId: try await Self.org(plan: "pro", tenant: tenant))
+                for _ in 0..<PlanLimits.of(plan: "pro").customDomains {
+                    _ = try await Fixtures.create("domain_id", example: nil, in: tenant)
+                }
+            default:
                 return (.notReproducible("403 \(documentedErrorCode ?? "")"), [])
             }
-            // A key of the same env that holds no permission the operation could need.
-            token = try await tenant.key(permissions: ["mcp:nothing-granted": ["execute"]])
             body = body ?? successRequestBody
         case 404:
             createFixtures = false
@@ -134,6 +151,12 @@ struct ExampleReplay {
         }
         for name in pathParameterNames where pathValues[name] == nil {
             pathValues[name] = createFixtures ? (example.parameters[name] ?? UUID().lowercased) : missingValue(for: name)
+        }
+
+        // A domain is registered once across all envs: each replay registers a name of its own.
+        if let text = body, case .object(var fields)? = try? JSONValue.parse(Data(text.utf8)), let domain = fields["domain"]?.stringValue {
+            fields["domain"] = .string(Fixtures.uniqueDomain(domain))
+            body = String(decoding: try JSONValue.object(fields).serialized(), as: UTF8.self)
         }
 
         var path = example.path
@@ -250,6 +273,16 @@ struct ExampleReplay {
               case .object(let data)? = resolve(envelope.properties.first(where: { $0.name == "data" })?.rule)
         else { return [] }
         return Set(data.required)
+    }
+
+    /// A permission template with every `{parameter}` made `*`: `project:{project}` → `project:*`.
+    static func wildcarded(_ template: String) -> String {
+        template.replacingOccurrences(of: #"\{[^}]*\}"#, with: "*", options: .regularExpression)
+    }
+
+    /// A new org on `plan`.
+    static func org(plan: String, tenant: Tenant) async throws -> UUID {
+        try await OrgStore(database: tenant.server.database).create(name: "\(plan)-\(UUID().lowercased)", plan: plan).id
     }
 
     var documentedErrorCode: String? {

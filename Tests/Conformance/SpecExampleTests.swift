@@ -33,14 +33,11 @@ struct SpecExampleTests {
         // Every operation has examples, and each was classified.
         let operations = Set(OperationTable.all.map(\.operationId))
         #expect(Set(SpecExamples.all.map(\.operationId)) == operations)
-        // Pinned: only the operations whose issue is open answer 501, and only these examples are
-        // skipped (a new skip or a 501 elsewhere is a regression).
-        #expect(notImplemented == ["listDomains", "createDomain", "getDomain", "deleteDomain", "verifyDomain"])
+        // Pinned: no operation answers 501, and only these examples are skipped (a new skip is a
+        // regression).
+        #expect(notImplemented.isEmpty)
         #expect(implemented == operations.subtracting(notImplemented))
         let skippable: Set<String> = [
-            "createDomain/domain_limit_reached", "createDomain/forbidden", "deleteDomain/forbidden", "getDomain/forbidden",
-            "listDomains/forbidden", "verifyDomain/forbidden", "createServiceKey/permission_escalation",
-            "createSession/permission_escalation", "createDomain/plan_required", "createServiceKey/plan_required",
             "updateProject/conflict", "createSession/session_limit_exceeded",
         ]
         let skippedNow = Set(notReproducible.values.joined())

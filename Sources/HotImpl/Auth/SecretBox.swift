@@ -46,3 +46,12 @@ public struct SecretBox: Sendable {
         return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key, authenticating: context)
     }
 }
+
+extension SecretBox {
+    /// An HMAC-SHA256 of `message` under a key derived from the server's key for `purpose` (never
+    /// the encryption key itself): values only this server can compute, stable across processes.
+    public func authenticationCode(_ message: String, purpose: String) -> [UInt8] {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("hot-server:\(purpose)".utf8), outputByteCount: 32)
+        return Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: derived))
+    }
+}

@@ -7,6 +7,10 @@ public struct PlanLimits: Sendable, Equatable {
     public var teamMembers: Int
     public var callRetentionDays: Int
     public var callStorageBytes: Int
+    /// Custom domains per org (0: the plan has none).
+    public var customDomains: Int
+    /// Whether the plan has service keys.
+    public var serviceKeys: Bool
 
     static let gibibyte = 1024 * 1024 * 1024
 
@@ -14,13 +18,13 @@ public struct PlanLimits: Sendable, Equatable {
         switch plan {
         case "starter":
             PlanLimits(displayName: "Starter", runsPerMonth: 1_000, storageBytes: gibibyte / 4, teamMembers: 3,
-                       callRetentionDays: 7, callStorageBytes: gibibyte)
+                       callRetentionDays: 7, callStorageBytes: gibibyte, customDomains: 0, serviceKeys: false)
         case "pro":
             PlanLimits(displayName: "Pro", runsPerMonth: 10_000, storageBytes: gibibyte, teamMembers: 10,
-                       callRetentionDays: 30, callStorageBytes: 5 * gibibyte)
+                       callRetentionDays: 30, callStorageBytes: 5 * gibibyte, customDomains: 5, serviceKeys: true)
         case "scale":
             PlanLimits(displayName: "Scale", runsPerMonth: 100_000, storageBytes: 10 * gibibyte, teamMembers: 50,
-                       callRetentionDays: 90, callStorageBytes: 50 * gibibyte)
+                       callRetentionDays: 90, callStorageBytes: 50 * gibibyte, customDomains: 25, serviceKeys: true)
         case "enterprise":
             .unlimited(displayName: "Enterprise")
         default:
@@ -29,7 +33,8 @@ public struct PlanLimits: Sendable, Equatable {
     }
 
     static func unlimited(displayName: String) -> PlanLimits {
-        PlanLimits(displayName: displayName, runsPerMonth: -1, storageBytes: -1, teamMembers: -1, callRetentionDays: -1, callStorageBytes: -1)
+        PlanLimits(displayName: displayName, runsPerMonth: -1, storageBytes: -1, teamMembers: -1, callRetentionDays: -1, callStorageBytes: -1,
+                   customDomains: -1, serviceKeys: true)
     }
 
     /// Usage as a percentage of a limit (0 for an unlimited one; may exceed 100).

@@ -7,6 +7,7 @@ extension HotService {
         let issuer = try issuingAPIKey(context)
         let body = input.body
         try checkIssuable(body.permissions, by: issuer)
+        guard try await planLimits(issuer).serviceKeys else { throw planRequired("Service keys") }
         let now = clock.now()
         let key = ServiceKeyStore.NewKey(
             name: body.name, description: body.description, permissions: body.permissions, metadata: body.metadata,

@@ -21,9 +21,11 @@ public enum HotApplication {
         /// Live messages of this process, fed by its notification listener.
         public var hub: StreamHub
         public var liveFeed: LiveFeed.Settings
+        /// What provisions custom domains (DNS checks alone when self-hosted).
+        public var domainProvider: any DomainProvider
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
-                    hub: StreamHub, liveFeed: LiveFeed.Settings = .init(),
+                    hub: StreamHub, domainProvider: any DomainProvider, liveFeed: LiveFeed.Settings = .init(),
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
@@ -31,6 +33,7 @@ public enum HotApplication {
             self.uploads = uploads
             self.hub = hub
             self.liveFeed = liveFeed
+            self.domainProvider = domainProvider
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -45,7 +48,7 @@ public enum HotApplication {
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
-            hub: environment.hub, liveFeed: environment.liveFeed)
+            hub: environment.hub, liveFeed: environment.liveFeed, domainProvider: environment.domainProvider)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits)

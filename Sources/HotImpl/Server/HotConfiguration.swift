@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HotRuntime
 import Logging
+import NIOCore
 
 /// hot-server's configuration, from the environment (CONTRACT.md); command-line flags override it.
 public struct HotConfiguration: Sendable {
@@ -28,6 +29,14 @@ public struct HotConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `HOT_DATABASE_CONNECT_TIMEOUT` in seconds: how long startup waits for the database.
     public var databaseConnectTimeout: Int64
+    /// `HOT_DOMAIN_TARGET`: the host name custom domains point their CNAME at (this server's public name).
+    public var domainTarget: String
+    /// `HOT_DNS_RESOLVER`: the DNS server that checks custom domains' records (`host[:port]`); nil:
+    /// the first nameserver of /etc/resolv.conf.
+    public var dnsResolver: String?
+    /// `HOT_DOMAIN_CHECK_INTERVAL` in seconds: between background checks of pending domains (and
+    /// their first backoff).
+    public var domainCheckInterval: Int
     /// Managed cluster only: fsync and friends. Tests turn it off for speed.
     public var durableLocalDatabase: Bool
 
@@ -66,6 +75,19 @@ public struct HotConfiguration: Sendable {
         guard let maxBuildBytes = Int64(maxBuildText), maxBuildBytes > 0, maxBuildBytes <= 1 << 40 else {
             throw Invalid(description: "HOT_MAX_BUILD_BYTES must be a number of bytes from 1 to 1099511627776 (got \(maxBuildText))")
         }
+        let intervalText = value("HOT_DOMAIN_CHECK_INTERVAL") ?? "30"
+        guard let interval = Int(intervalText), interval > 0, interval <= 86_400 else {
+            throw Invalid(description: "HOT_DOMAIN_CHECK_INTERVAL must be a number of seconds from 1 to 86400 (got \(intervalText))")
+        }
+        let targetText = value("HOT_DOMAIN_TARGET")
+        let target: String
+        do {
+            // Unset: this machine's name, when it is a usable host name.
+            target = try targetText.map { try DomainName.normalize($0, minimumLabels: 1) }
+                ?? (try? DomainName.normalize(ProcessInfo.processInfo.hostName, minimumLabels: 1)) ?? "localhost"
+        } catch {
+            throw Invalid(description: "HOT_DOMAIN_TARGET must be a host name such as hot.example.com (got \(targetText ?? "")); \(error)")
+        }
         return HotConfiguration(
             databaseURL: value("HOT_DATABASE_URL"),
             dataDirectory: dataDirectory,
@@ -78,6 +100,9 @@ public struct HotConfiguration: Sendable {
             maxBuildBytes: maxBuildBytes,
             logLevel: level,
             databaseConnectTimeout: connectTimeout,
+            domainTarget: target,
+            dnsResolver: value("HOT_DNS_RESOLVER"),
+            domainCheckInterval: interval,
             durableLocalDatabase: true
         )
     }
@@ -97,6 +122,23 @@ extension HotConfiguration {
         } catch {
             throw Invalid(description: "HOT_RUNTIME_URL=\(runtimeURL): \(error)")
         }
+    }
+
+    /// The self-hosted domain provider: validation records checked with DNS lookups at `HOT_DNS_RESOLVER`.
+    public func makeDomainProvider(secrets: SecretBox) throws -> any DomainProvider {
+        let server: SocketAddress
+        if let dnsResolver {
+            do {
+                server = try DNSResolver.address(dnsResolver)
+            } catch {
+                throw Invalid(description: "HOT_DNS_RESOLVER must be host[:port] (got \(dnsResolver)): \(error)")
+            }
+        } else if let system = DNSResolver.systemServer() {
+            server = system
+        } else {
+            throw Invalid(description: "no nameserver in /etc/resolv.conf: set HOT_DNS_RESOLVER to the DNS server that checks custom domains")
+        }
+        return DNSDomainProvider(lookup: DNSResolver(server: server), target: domainTarget, secrets: secrets)
     }
 
     /// The storage `HOT_BUILD_STORAGE` names; S3 reads its endpoint and credentials from `environment`.

@@ -5,7 +5,7 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// A hot-server process: one `ServiceGroup` holding the PostgreSQL pool, the notification
-/// listener, the workers and the scheduler, and (for `serve`) the HTTP server. SIGTERM or SIGINT
+/// listener, the workers, the scheduler and the domain checker, and (for `serve`) the HTTP server. SIGTERM or SIGINT
 /// shuts them down in reverse order: the HTTP server finishes its requests, workers finish their
 /// runs, then the listener and the pool close.
 public enum HotProcess {
@@ -26,6 +26,7 @@ public enum HotProcess {
         let key = try EncryptionKey.load(configured: configuration.encryptionKey, dataDirectory: configuration.dataDirectory)
         let storage = try configuration.makeBuildStorage(logger: logger)
         let runtime = try configuration.makeRuntime(logger: logger)
+        let domainProvider = try configuration.makeDomainProvider(secrets: key)
         sweepSpool(configuration.uploadPolicy.directory, logger: logger)
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -43,10 +44,14 @@ public enum HotProcess {
                     configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
                 AfterReady(ready, Scheduler(database: database, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
+                AfterReady(ready, DomainChecker(
+                    database: database, provider: domainProvider,
+                    settings: .init(interval: .seconds(configuration.domainCheckInterval)), logger: logger)),
             ]
             if let http = options.http {
                 let environment = HotApplication.Environment(
-                    database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, hub: hub)
+                    database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, hub: hub,
+                    domainProvider: domainProvider)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
             } else if runtime == nil {

@@ -19,6 +19,14 @@ public struct ServiceKeyStore: Sendable {
         public var permissions: [String: [String]]
         public var metadata: JSONValue?
         public var expiresAt: Date?
+
+        public init(name: String?, description: String? = nil, permissions: [String: [String]], metadata: JSONValue? = nil, expiresAt: Date? = nil) {
+            self.name = name
+            self.description = description
+            self.permissions = permissions
+            self.metadata = metadata
+            self.expiresAt = expiresAt
+        }
     }
 
     public func create(apiKeyId: UUID, envId: UUID, _ key: NewKey, now: Date) async throws -> ServiceKey {

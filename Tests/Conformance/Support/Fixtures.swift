@@ -1,4 +1,5 @@
 import Foundation
+import HotImpl
 import HotRuntime
 import HotTestSupport
 
@@ -40,13 +41,27 @@ enum Fixtures {
             let key = example ?? "DATABASE_URL"
             _ = try await created(tenant, "/v1/projects/\(project)/context", #"{"key":"\#(key)","value":"fixture-secret"}"#, id: "key")
             return key
+        case "domain_id":
+            // Registered directly, as the API would: the rate-limit replays work in a starter org, whose plan has no domains.
+            let claim = try await DomainStore(database: tenant.server.database).create(
+                envId: tenant.envId, orgId: tenant.server.orgId, name: uniqueDomain("fixture.example.com"), limit: -1, now: Date(), lease: .seconds(60))
+            let checker = DomainChecker(database: tenant.server.database, provider: TestServer.domains, logger: tenant.server.logger)
+            return try await checker.requestCertificate(claim).id.lowercased
         case "session_id":
             return try await created(tenant, "/v1/sessions", #"{"permissions":{"stream:*":["read"]}}"#, id: "session_id")
         case "service_key_id":
-            return try await created(tenant, "/v1/service-keys", #"{"name":"fixture","permissions":{"stream:*":["read"]}}"#, id: "service_key_id")
+            // Stored directly: the rate-limit replays work in a starter org, whose plan has no service keys.
+            let key = try await ServiceKeyStore(database: tenant.server.database, box: TestServer.testSecrets).create(
+                apiKeyId: tenant.keyId, envId: tenant.envId, .init(name: "fixture", permissions: ["stream:*": ["read"]]), now: Date())
+            return key.serviceKeyId.lowercased
         default:
             return nil
         }
+    }
+
+    /// `domain` under a label no other test uses (domains are unique across envs).
+    static func uniqueDomain(_ domain: String) -> String {
+        "t\(UUID().lowercased.prefix(12)).\(domain)"
     }
 
     /// POSTs `body` and returns the `data.<id>` of the 201 answer.

@@ -33,7 +33,7 @@ actor TestServer {
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-                hub: hub, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
+                hub: hub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -102,13 +102,17 @@ actor TestServer {
         Task.detached { try await workers.run() }
 
         let environment = HotApplication.Environment(
-            database: database, secrets: testSecrets, storage: storage, uploads: uploads, hub: hub, liveFeed: liveFeed, rateLimits: lenient)
+            database: database, secrets: testSecrets, storage: storage, uploads: uploads, hub: hub, domainProvider: domains, liveFeed: liveFeed,
+            rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
                        configuration: configuration, cluster: cluster, hub: hub, runtime: runtime)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
+    /// Custom domains of every test app: scripted per domain name. No checker runs in the
+    /// background; tests drive one (DomainChecker.pass) over their own envs.
+    static let domains = ScriptedDomainProvider()
 
     /// Build archives and upload spools of every test app, in one throwaway directory.
     static let buildDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-test-builds-\(UUID().lowercased)")
@@ -193,7 +197,7 @@ enum FaultyApp {
         let service = HotService(
             database: server.database, buildInfo: HotService.BuildInfo(version: "test", gitSha: "test", startTime: Date()),
             secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads,
-            hub: StreamHub(), liveFeed: TestServer.liveFeed)
+            hub: StreamHub(), liveFeed: TestServer.liveFeed, domainProvider: TestServer.domains)
         HotRoutes.register(on: router, api: service, authorizer: FailingAuthorizer())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
