@@ -9,35 +9,6 @@ import Testing
 /// lease the dead one held expires.
 @Suite("Worker crash")
 struct WorkerCrashTests {
-    struct Serving {
-        var process: Process
-        var baseURL: String
-    }
-
-    /// `hot-server serve --port 0` on `dataDirectory`'s managed cluster, with a 2 s run lease.
-    static func serve(_ dataDirectory: URL, runtime: String) async throws -> Serving {
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = ["serve", "--port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "HOT_DATABASE_URL")
-        environment["HOT_DATA_DIR"] = dataDirectory.path
-        environment["HOT_LOG_LEVEL"] = "info"
-        environment["HOT_RUNTIME_URL"] = runtime
-        environment["HOT_RUN_LEASE"] = "2"
-        process.environment = environment
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        for await line in ServeLifecycleTests.lines(of: stderr) {
-            if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                return Serving(process: process, baseURL: String(line[range]))
-            }
-        }
-        throw TestFailure("hot-server serve exited before listening")
-    }
-
     @Test("kill -9 of the process running a run: the run completes on another process after the lease expires")
     func killMidRun() async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-crash-\(UUID().lowercased)")
@@ -55,19 +26,10 @@ struct WorkerCrashTests {
         // The runtime never answers the first request (the process dies holding it), then succeeds.
         let runtime = try await TestRuntime.start { run in run.number == 1 ? .hang : .succeed(result: "survived") }
 
-        let first = try await Self.serve(dataDirectory, runtime: runtime.url)
+        let settings = ["HOT_RUNTIME_URL": runtime.url, "HOT_RUN_LEASE": "2"]
+        let first = try await ServeProcess.start(dataDirectory, environment: settings)
         defer { if first.process.isRunning { first.process.terminate() } }
-        let keys = Process()
-        keys.executableURL = CommandLineTests.executable
-        keys.arguments = ["keys", "create", "--name", "crash"]
-        keys.environment = ProcessInfo.processInfo.environment.merging(["HOT_DATA_DIR": dataDirectory.path, "HOT_LOG_LEVEL": "error"]) { $1 }
-        let out = Pipe()
-        keys.standardOutput = out
-        keys.standardError = FileHandle.nullDevice
-        try keys.run()
-        let tokenText = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        keys.waitUntilExit()
-        let token = try #require(tokenText.split(separator: "\n").last.map(String.init))
+        let token = try ServeProcess.createKey(dataDirectory)
 
         let shared = try await TestServer.shared.running()
         var server = shared
@@ -85,7 +47,7 @@ struct WorkerCrashTests {
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
 
-        let second = try await Self.serve(dataDirectory, runtime: runtime.url)
+        let second = try await ServeProcess.start(dataDirectory, environment: settings)
         defer { second.process.terminate(); second.process.waitUntilExit() }
         let again = try await runtime.run(2, within: .seconds(30))
         #expect(again.runId == inFlight.runId)

@@ -1,0 +1,58 @@
+import Foundation
+import HotTestSupport
+
+/// A real `hot-server serve --port 0` process on a data directory of its own (its managed cluster).
+struct ServeProcess {
+    var process: Process
+    var baseURL: String
+
+    /// Starts it with `environment` added to this process's (HOT_DATABASE_URL removed), and
+    /// returns once it listens.
+    static func start(_ dataDirectory: URL, environment extra: [String: String]) async throws -> ServeProcess {
+        let process = Process()
+        process.executableURL = CommandLineTests.executable
+        process.arguments = ["serve", "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "HOT_DATABASE_URL")
+        environment["HOT_DATA_DIR"] = dataDirectory.path
+        environment["HOT_LOG_LEVEL"] = "info"
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for await line in ServeLifecycleTests.lines(of: stderr) {
+            if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                return ServeProcess(process: process, baseURL: String(line[range]))
+            }
+        }
+        throw TestFailure("hot-server serve exited before listening")
+    }
+
+    /// An API key of the data directory's default env, made with `hot-server keys create`.
+    static func createKey(_ dataDirectory: URL) throws -> String {
+        let keys = Process()
+        keys.executableURL = CommandLineTests.executable
+        keys.arguments = ["keys", "create", "--name", "test"]
+        keys.environment = ProcessInfo.processInfo.environment.merging(["HOT_DATA_DIR": dataDirectory.path, "HOT_LOG_LEVEL": "error"]) { $1 }
+        keys.environment?.removeValue(forKey: "HOT_DATABASE_URL")
+        let out = Pipe()
+        keys.standardOutput = out
+        keys.standardError = FileHandle.nullDevice
+        try keys.run()
+        let tokenText = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        keys.waitUntilExit()
+        guard let token = tokenText.split(separator: "\n").last.map(String.init) else { throw TestFailure("keys create printed no token") }
+        return token
+    }
+
+    /// A data directory the managed cluster can use (it runs as the postgres account when the
+    /// tests run as root).
+    static func dataDirectory(_ prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().lowercased)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+        return directory
+    }
+}
