@@ -40,7 +40,7 @@ public struct HotService: HotAPI {
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, hub: StreamHub, liveFeed: LiveFeed.Settings,
-                domainProvider: any DomainProvider) {
+                domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init()) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.envs = EnvStore(database: database)
@@ -57,7 +57,8 @@ public struct HotService: HotAPI {
         self.hub = hub
         self.liveFeed = liveFeed
         self.domains = DomainStore(database: database)
-        self.domainChecker = DomainChecker(database: database, provider: domainProvider, clock: clock, logger: database.logger)
+        self.domainChecker = DomainChecker(database: database, provider: domainProvider, settings: domainChecks, clock: clock,
+                                           logger: database.logger)
         self.database = database
     }
 

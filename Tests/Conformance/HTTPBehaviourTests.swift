@@ -136,14 +136,6 @@ struct HTTPBehaviourTests {
 
     // MARK: Routing and validation
 
-    @Test("an operation without an implementation answers 501 not_implemented in the envelope")
-    func notImplemented() async throws {
-        let tenant = try await Tenant.make()
-        let reply = try await tenant.send(.GET, "/v1/domains")
-        Self.expectErrorEnvelope(reply, status: 501, code: "not_implemented")
-        #expect(reply.json?["error"]?["message"]?.stringValue?.contains("listDomains") == true)
-    }
-
     @Test("an unknown path answers 404 not_found in the envelope")
     func unknownPath() async throws {
         let tenant = try await Tenant.make()

@@ -23,9 +23,12 @@ public enum HotApplication {
         public var liveFeed: LiveFeed.Settings
         /// What provisions custom domains (DNS checks alone when self-hosted).
         public var domainProvider: any DomainProvider
+        /// How verifications and registrations schedule a domain's next background check.
+        public var domainChecks: DomainChecker.Settings
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
-                    hub: StreamHub, domainProvider: any DomainProvider, liveFeed: LiveFeed.Settings = .init(),
+                    hub: StreamHub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
+                    liveFeed: LiveFeed.Settings = .init(),
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
@@ -34,6 +37,7 @@ public enum HotApplication {
             self.hub = hub
             self.liveFeed = liveFeed
             self.domainProvider = domainProvider
+            self.domainChecks = domainChecks
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -48,7 +52,8 @@ public enum HotApplication {
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
-            hub: environment.hub, liveFeed: environment.liveFeed, domainProvider: environment.domainProvider)
+            hub: environment.hub, liveFeed: environment.liveFeed,
+            domainProvider: environment.domainProvider, domainChecks: environment.domainChecks)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits)

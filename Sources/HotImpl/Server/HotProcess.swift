@@ -33,6 +33,7 @@ public enum HotProcess {
             let database = Database(client: client, logger: logger)
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let hub = StreamHub()
+            let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
             var services: [any Service] = [
                 client,
@@ -44,14 +45,12 @@ public enum HotProcess {
                     configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
                 AfterReady(ready, Scheduler(database: database, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
-                AfterReady(ready, DomainChecker(
-                    database: database, provider: domainProvider,
-                    settings: .init(interval: .seconds(configuration.domainCheckInterval)), logger: logger)),
+                AfterReady(ready, DomainChecker(database: database, provider: domainProvider, settings: domainChecks, logger: logger)),
             ]
             if let http = options.http {
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, hub: hub,
-                    domainProvider: domainProvider)
+                    domainProvider: domainProvider, domainChecks: domainChecks)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
             } else if runtime == nil {
