@@ -31,7 +31,7 @@ public struct HotService: HotAPI {
     public let uploadPolicy: UploadPolicy
     let events: EventStore
     let runs: RunStore
-    let hub: StreamHub
+    let pubsub: any PubSub
     let liveFeed: LiveFeed.Settings
     let domains: DomainStore
     /// Verifications and first certificate requests go through the same steps as background checks.
@@ -39,7 +39,7 @@ public struct HotService: HotAPI {
     let database: Database
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
-                storage: any BuildStorage, uploadPolicy: UploadPolicy, hub: StreamHub, liveFeed: LiveFeed.Settings,
+                storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
                 domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init()) {
         self.buildInfo = buildInfo
         self.clock = clock
@@ -52,9 +52,9 @@ public struct HotService: HotAPI {
         self.usage = UsageStore(database: database)
         self.storage = storage
         self.uploadPolicy = uploadPolicy
-        self.events = EventStore(database: database)
+        self.events = EventStore(database: database, pubsub: pubsub)
         self.runs = RunStore(database: database)
-        self.hub = hub
+        self.pubsub = pubsub
         self.liveFeed = liveFeed
         self.domains = DomainStore(database: database)
         self.domainChecker = DomainChecker(database: database, provider: domainProvider, settings: domainChecks, clock: clock,

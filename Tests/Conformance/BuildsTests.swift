@@ -89,7 +89,7 @@ struct BuildsTests {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("hot-spool-\(UUID().lowercased)")
         let environment = HotApplication.Environment(
             database: tenant.server.database, secrets: TestServer.testSecrets, storage: TestServer.storage,
-            uploads: UploadPolicy(directory: spool, maxFileBytes: TestServer.maxBuildBytes), hub: tenant.server.hub, domainProvider: TestServer.domains)
+            uploads: UploadPolicy(directory: spool, maxFileBytes: TestServer.maxBuildBytes), pubsub: tenant.server.pubsub, domainProvider: TestServer.domains)
         tenant.server.baseURL = try await TestServer.startApp(environment, logger: tenant.server.logger)
         defer { try? FileManager.default.removeItem(at: spool) }
         let reply = try await tenant.upload("app", zip: SampleBundle.zip, hash: String(repeating: "ab", count: 32))

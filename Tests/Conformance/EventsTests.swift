@@ -200,10 +200,10 @@ struct EventsTests {
         let tenant = try await deployed([(type, "on-cross", "{}")])
         // A second app with a hub and listener of its own: another process as far as live messages go.
         let server = tenant.server
-        let hub = StreamHub()
+        let pubsub = PostgresPubSub(database: server.database)
         let work = WorkSignal()
         let listening = work.waiter()
-        let listener = NotificationListener(database: server.database, hub: hub, work: work)
+        let listener = pubsub.listener(work: work)
         let task = Task.detached { try await listener.run() }
         defer { task.cancel() }
         // The listener signals once it listens.
@@ -211,7 +211,7 @@ struct EventsTests {
         _ = await signals.next()
         let environment = HotApplication.Environment(
             database: server.database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-            hub: hub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed)
+            pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed)
         var elsewhere = tenant
         elsewhere.server.baseURL = try await TestServer.startApp(environment, logger: server.logger)
         let feed = try await elsewhere.sse(.GET, "/v1/env/subscribe")
@@ -252,7 +252,7 @@ struct EventsTests {
         let database = tenant.server.database
         let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 30)
         let clocks = [ManualWallClock(start), ManualWallClock(start)]
-        let schedulers = clocks.map { Scheduler(database: database, clock: $0, logger: tenant.server.logger) }
+        let schedulers = clocks.map { Scheduler(database: database, pubsub: tenant.server.pubsub, clock: $0, logger: tenant.server.logger) }
         var states = clocks.map { Scheduler.State(lastChecked: $0.now()) }
         for clock in clocks { clock.advance(by: 60) }
         let feed = try await tenant.sse(.GET, "/v1/env/subscribe")

@@ -11,7 +11,7 @@ struct LiveFeedTests {
         let server = try await TestServer.shared.running()
         let environment = HotApplication.Environment(
             database: server.database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-            hub: server.hub, domainProvider: TestServer.domains, liveFeed: settings)
+            pubsub: server.pubsub, domainProvider: TestServer.domains, liveFeed: settings)
         return try await TestServer.startApp(environment, logger: server.logger)
     }
 

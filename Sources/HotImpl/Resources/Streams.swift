@@ -14,7 +14,7 @@ extension HotService {
         }
         let projectId = try await projectFilter(input.project, context: context)
         // Subscribed first: whatever happens from here on arrives live.
-        let subscription = hub.subscribe(envId: credential.envId, streamId: input.streamId)
+        let subscription = pubsub.subscribe(envId: credential.envId, streamId: input.streamId)
         do {
             let (initial, through) = try await catchUp(
                 streamId: input.streamId, envId: credential.envId, lastEventId: input.lastEventID, projectId: projectId)
@@ -22,7 +22,7 @@ extension HotService {
                 initial: initial, subscription: subscription, skipThrough: through,
                 frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed))
         } catch {
-            hub.end(subscription)
+            pubsub.unsubscribe(subscription)
             throw error
         }
     }
@@ -33,7 +33,7 @@ extension HotService {
         let projectId = try await projectFilter(input.project, context: context)
         let streamId = input.body.streamId ?? UUID.v7()
         // Subscribed before publishing, so no run of this event can be missed.
-        let subscription = hub.subscribe(envId: credential.envId, streamId: streamId)
+        let subscription = pubsub.subscribe(envId: credential.envId, streamId: streamId)
         do {
             let event = try await events.publish(
                 envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: streamId,
@@ -46,7 +46,7 @@ extension HotService {
                 initial: [published], subscription: subscription, skipThrough: 0,
                 frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed))
         } catch {
-            hub.end(subscription)
+            pubsub.unsubscribe(subscription)
             throw error
         }
     }
@@ -54,7 +54,7 @@ extension HotService {
     public func subscribeEnv(_ input: SubscribeEnv.Input, context: HotRequestContext) async throws -> SubscribeEnv.Output {
         let credential = try context.requireCredential()
         let permissions = PermissionSet(credential.permissions)
-        let subscription = hub.subscribe(envId: credential.envId, streamId: nil)
+        let subscription = pubsub.subscribe(envId: credential.envId, streamId: nil)
         do {
             var initial: [ServerSentEvent] = []
             var through: Int64 = 0
@@ -67,7 +67,7 @@ extension HotService {
                 initial: initial, subscription: subscription, skipThrough: through,
                 frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed))
         } catch {
-            hub.end(subscription)
+            pubsub.unsubscribe(subscription)
             throw error
         }
     }

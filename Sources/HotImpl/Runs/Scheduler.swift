@@ -22,8 +22,9 @@ public struct Scheduler: Service {
         }
     }
 
-    public init(database: Database, clock: any WallClock = SystemWallClock(), interval: Duration = .seconds(1), logger: Logger) {
-        self.queue = RunQueue(database: database)
+    public init(database: Database, pubsub: any PubSub, clock: any WallClock = SystemWallClock(), interval: Duration = .seconds(1),
+                logger: Logger) {
+        self.queue = RunQueue(database: database, pubsub: pubsub)
         self.clock = clock
         self.interval = interval
         self.logger = logger

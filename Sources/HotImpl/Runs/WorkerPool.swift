@@ -34,9 +34,9 @@ public struct WorkerPool: Service {
     /// Names this process's claims in `run_job.locked_by`.
     let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
 
-    public init(database: Database, secrets: SecretBox, runtime: (any Runtime)?, work: WorkSignal,
+    public init(database: Database, pubsub: any PubSub, secrets: SecretBox, runtime: (any Runtime)?, work: WorkSignal,
                 configuration: Configuration = .init(), logger: Logger) {
-        self.queue = RunQueue(database: database)
+        self.queue = RunQueue(database: database, pubsub: pubsub)
         self.contexts = ContextStore(database: database, box: secrets)
         self.runtime = runtime
         self.work = work

@@ -18,8 +18,8 @@ public enum HotApplication {
         public var storage: any BuildStorage
         /// Where uploads spool while they arrive, and their size limit.
         public var uploads: UploadPolicy
-        /// Live messages of this process, fed by its notification listener.
-        public var hub: StreamHub
+        /// Live messages: what SSE feeds subscribe to and events publish on.
+        public var pubsub: any PubSub
         public var liveFeed: LiveFeed.Settings
         /// What provisions custom domains (DNS checks alone when self-hosted).
         public var domainProvider: any DomainProvider
@@ -27,14 +27,14 @@ public enum HotApplication {
         public var domainChecks: DomainChecker.Settings
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
-                    hub: StreamHub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
+                    pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
                     liveFeed: LiveFeed.Settings = .init(),
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
             self.storage = storage
             self.uploads = uploads
-            self.hub = hub
+            self.pubsub = pubsub
             self.liveFeed = liveFeed
             self.domainProvider = domainProvider
             self.domainChecks = domainChecks
@@ -52,7 +52,7 @@ public enum HotApplication {
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
-            hub: environment.hub, liveFeed: environment.liveFeed,
+            pubsub: environment.pubsub, liveFeed: environment.liveFeed,
             domainProvider: environment.domainProvider, domainChecks: environment.domainChecks)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),

@@ -32,24 +32,24 @@ public enum HotProcess {
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
             let database = Database(client: client, logger: logger)
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
-            let hub = StreamHub()
+            let pubsub = PostgresPubSub(database: database)
             let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
             var services: [any Service] = [
                 client,
                 ready,
-                AfterReady(ready, NotificationListener(database: database, hub: hub, work: work)),
-                HubTicker(hub: hub),
+                AfterReady(ready, pubsub.listener(work: work)),
+                HubTicker(hub: pubsub.hub),
                 AfterReady(ready, WorkerPool(
-                    database: database, secrets: key, runtime: runtime, work: work,
+                    database: database, pubsub: pubsub, secrets: key, runtime: runtime, work: work,
                     configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
-                AfterReady(ready, Scheduler(database: database, logger: logger)),
+                AfterReady(ready, Scheduler(database: database, pubsub: pubsub, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
                 AfterReady(ready, DomainChecker(database: database, provider: domainProvider, settings: domainChecks, logger: logger)),
             ]
             if let http = options.http {
                 let environment = HotApplication.Environment(
-                    database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, hub: hub,
+                    database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
                     domainProvider: domainProvider, domainChecks: domainChecks)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))

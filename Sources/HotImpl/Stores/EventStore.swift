@@ -7,9 +7,11 @@ import PostgresNIO
 /// stream when new, and the live messages announcing them; the event is then routed by a worker.
 public struct EventStore: Sendable {
     let database: Database
+    let pubsub: any PubSub
 
-    public init(database: Database) {
+    public init(database: Database, pubsub: any PubSub) {
         self.database = database
+        self.pubsub = pubsub
     }
 
     static let columns = "event_id, env_id, stream_id, event_type, event_data::text, event_time, created_at"
@@ -50,12 +52,12 @@ public struct EventStore: Sendable {
                 """, logger: logger).all(Row.self)
             let event = try Self.event(rows[0])
             if created {
-                try await StreamMessages.insert(
+                try await pubsub.publish(
                     .init(envId: envId, streamId: stream, event: "stream:created",
                           payload: ["type": "stream:created", "stream_id": .string(stream.lowercased), "env_id": .string(envId.lowercased)]),
                     on: connection, logger: logger)
             }
-            try await StreamMessages.insert(
+            try await pubsub.publish(
                 .init(envId: envId, streamId: stream, event: "event:created",
                       payload: ["type": "event:created", "event_id": .string(event.eventId.lowercased), "stream_id": .string(stream.lowercased),
                                 "event_type": .string(eventType), "env_id": .string(envId.lowercased)]),

@@ -9,9 +9,11 @@ import PostgresNIO
 /// subscribers see is what committed.
 public struct RunQueue: Sendable {
     let database: Database
+    let pubsub: any PubSub
 
-    public init(database: Database) {
+    public init(database: Database, pubsub: any PubSub) {
         self.database = database
+        self.pubsub = pubsub
     }
 
     // MARK: Routing
@@ -50,7 +52,7 @@ public struct RunQueue: Sendable {
                     queued += ids.count
                 }
                 try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
-                try await StreamMessages.insert(.init(
+                try await pubsub.publish(.init(
                     envId: envId, streamId: streamId, event: "event:handled",
                     payload: ["type": "event:handled", "event_id": .string(eventId.lowercased), "stream_id": .string(streamId.lowercased),
                               "event_type": .string(eventType), "env_id": .string(envId.lowercased), "run_count": .int(Int64(handlers.count))]),
@@ -82,7 +84,7 @@ public struct RunQueue: Sendable {
                         'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb)
                 """, logger: logger)
             try await connection.query("INSERT INTO run_job (run_id) VALUES (\(runId))", logger: logger)
-            try await StreamMessages.insert(.init(
+            try await pubsub.publish(.init(
                 envId: schedule.envId, streamId: streamId, event: "stream:created",
                 payload: ["type": "stream:created", "stream_id": .string(streamId.lowercased), "env_id": .string(schedule.envId.lowercased)]),
                 on: connection, logger: logger)
@@ -294,7 +296,7 @@ public struct RunQueue: Sendable {
             case nil: .null
             }
         }
-        try await StreamMessages.insert(.init(
+        try await pubsub.publish(.init(
             envId: run.envId, streamId: run.streamId, projectId: run.projectId, event: event,
             payload: ["type": .string(event), "run": runJSON], envPayload: .object(flat)),
             on: connection, logger: logger)
@@ -302,10 +304,9 @@ public struct RunQueue: Sendable {
 
     /// `stream:data`: what the runtime streams while a run is in flight.
     public func publishData(_ data: RuntimeData, of request: RuntimeRequest) async throws {
-        try await StreamMessages.insert(.init(
+        try await pubsub.publish(.init(
             envId: request.envId, streamId: request.streamId, projectId: request.projectId, event: "stream:data",
             payload: ["type": "stream:data", "run_id": .string(request.runId.lowercased), "data_type": .string(data.dataType),
-                      "payload": data.payload]),
-            database: database)
+                      "payload": data.payload]))
     }
 }

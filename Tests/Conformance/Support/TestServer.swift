@@ -24,8 +24,8 @@ actor TestServer {
         var configuration: PostgresClient.Configuration
         /// Held so the managed cluster lives as long as the process (ClusterCleanup stops it at exit).
         var cluster: LocalCluster?
-        /// This process's live messages (fed by its notification listener).
-        var hub: StreamHub
+        /// This process's live messages (its hub fed by its notification listener).
+        var pubsub: PostgresPubSub
         /// Where the workers send runs: answers as each test scripts it (`RuntimeScript`).
         var runtime: TestRuntime
 
@@ -33,7 +33,7 @@ actor TestServer {
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-                hub: hub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
+                pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -89,24 +89,24 @@ actor TestServer {
         // here (its own tests start apps with the standard policy).
         let lenient = RateLimitPolicy(failedAuthenticationsPerSecond: 1_000_000, failedAuthenticationBurst: 1_000_000)
         // Notifications, workers and the scheduler, as a server process runs them.
-        let hub = StreamHub()
+        let pubsub = PostgresPubSub(database: database)
         let work = WorkSignal()
         let runtime = try await TestRuntime.start { run in await RuntimeScript.shared.behaviour(for: run) }
         let httpRuntime = try HTTPRuntime(url: runtime.url, token: runtimeToken, timeout: .seconds(30), httpClient: .shared, logger: logger)
-        let listener = NotificationListener(database: database, hub: hub, work: work)
-        let workers = WorkerPool(database: database, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
+        let listener = pubsub.listener(work: work)
+        let workers = WorkerPool(database: database, pubsub: pubsub, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
         Task.detached { try await listener.run() }
         // Fast enough for the short feeds of LiveFeedTests.
-        let ticker = HubTicker(hub: hub, interval: .milliseconds(50))
+        let ticker = HubTicker(hub: pubsub.hub, interval: .milliseconds(50))
         Task.detached { try await ticker.run() }
         Task.detached { try await workers.run() }
 
         let environment = HotApplication.Environment(
-            database: database, secrets: testSecrets, storage: storage, uploads: uploads, hub: hub, domainProvider: domains, liveFeed: liveFeed,
+            database: database, secrets: testSecrets, storage: storage, uploads: uploads, pubsub: pubsub, domainProvider: domains, liveFeed: liveFeed,
             rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
-                       configuration: configuration, cluster: cluster, hub: hub, runtime: runtime)
+                       configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
@@ -197,7 +197,7 @@ enum FaultyApp {
         let service = HotService(
             database: server.database, buildInfo: HotService.BuildInfo(version: "test", gitSha: "test", startTime: Date()),
             secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads,
-            hub: StreamHub(), liveFeed: TestServer.liveFeed, domainProvider: TestServer.domains)
+            pubsub: PostgresPubSub(database: server.database), liveFeed: TestServer.liveFeed, domainProvider: TestServer.domains)
         HotRoutes.register(on: router, api: service, authorizer: FailingAuthorizer())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(

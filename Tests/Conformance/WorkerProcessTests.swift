@@ -5,10 +5,10 @@ import HotRuntime
 import HotTestSupport
 import Testing
 
-/// A `hot-server` killed with SIGKILL in the middle of a run: another process runs it once the
-/// lease the dead one held expires.
-@Suite("Worker crash")
-struct WorkerCrashTests {
+/// Runs across real `hot-server` processes: one killed with SIGKILL mid-run (another runs it once
+/// the lease the dead one held expires), and one with no runtime (the run waits for one that has).
+@Suite("Worker processes")
+struct WorkerProcessTests {
     @Test("kill -9 of the process running a run: the run completes on another process after the lease expires")
     func killMidRun() async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-crash-\(UUID().lowercased)")
@@ -57,6 +57,49 @@ struct WorkerCrashTests {
         feed.close()
         #expect(stop.json?["run"]?["run_id"]?.stringValue == inFlight.runId)
         #expect(stop.json?["run"]?["result"]?.stringValue == "survived")
+        await runtime.stop()
+    }
+
+    @Test("with no runtime configured, a run waits in the queue; a server with a runtime runs it later")
+    func noRuntimeKeepsRunsQueued() async throws {
+        let dataDirectory = try ServeProcess.dataDirectory("hot-queued")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let first = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": ""])
+        let token = try ServeProcess.createKey(dataDirectory)
+        var server = try await TestServer.shared.running()
+        server.baseURL = first.baseURL
+        var tenant = Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
+        _ = try await tenant.createProject("app")
+        let manifest = SampleBundle.manifest(handlers: [(eventType: "queued:test", fn: "::app/on-queued", meta: "{}")])
+        let buildId = try await tenant.uploadBuild("app", zip: SampleBundle.archive(manifest: manifest, method: .deflate))
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+
+        // Routed into a run (the event is handled), which nobody executes.
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"queued:test","event_data":{}}"#).status == 201)
+        let handled = try #require(try await feed.frames(until: { $0.event == "event:handled" }).last)
+        feed.close()
+        #expect(handled.json?["run_count"] == .int(1))
+        let eventId = try #require(handled.json?["event_id"]?.stringValue)
+        let runs = try await tenant.send(.GET, "/v1/events/\(eventId)/runs")
+        let run = try #require(runs.json?["data"]?[0])
+        #expect(run["status"]?.stringValue == "running")
+        #expect(run["stop_time"] == .null)
+        first.process.terminate()
+        first.process.waitUntilExit()
+
+        // A server with a runtime picks the run up.
+        let runtime = try await TestRuntime.start(.succeed(result: "ran later"))
+        let second = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": runtime.url])
+        defer { second.process.terminate(); second.process.waitUntilExit() }
+        let received = try await runtime.run(1, within: .seconds(30))
+        #expect(received.runId == run["run_id"]?.stringValue)
+        tenant.server.baseURL = second.baseURL
+        let streamId = try #require(run["stream_id"]?.stringValue)
+        let later = try await tenant.sse(.GET, "/v1/streams/\(streamId)/subscribe")
+        let stop = try #require(try await later.frames(until: { $0.event == "run:stop" }).last)
+        later.close()
+        #expect(stop.json?["run"]?["result"]?.stringValue == "ran later")
         await runtime.stop()
     }
 }
