@@ -34,24 +34,26 @@ public struct ServerSentEvent: Sendable, Equatable {
     }
 }
 
-/// The body of an SSE operation: a stream of events that ends when the producer finishes it.
+/// The body of an SSE operation: a sequence of events written as they come, until it ends or the
+/// client goes away; `onEnd` runs then, either way (e.g. to drop a subscription).
 public struct EventStream: Sendable {
-    public var events: AsyncStream<ServerSentEvent>
+    let write: @Sendable (inout any ResponseBodyWriter) async throws -> Void
 
-    public init(events: AsyncStream<ServerSentEvent>) {
-        self.events = events
+    public init<Events: AsyncSequence & Sendable>(events: Events, onEnd: @escaping @Sendable () -> Void = {})
+    where Events.Element == ServerSentEvent, Events.Failure == Never {
+        write = { writer in
+            defer { onEnd() }
+            for await event in events {
+                try await writer.write(ByteBuffer(string: event.wireFormat))
+            }
+            try await writer.finish(nil)
+        }
     }
 
     public func response(status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        let events = self.events
-        return Response(status: status, headers: headers, body: .init { writer in
-            for await event in events {
-                try await writer.write(ByteBuffer(string: event.wireFormat))
-            }
-            try await writer.finish(nil)
-        })
+        return Response(status: status, headers: headers, body: ResponseBody(write))
     }
 }

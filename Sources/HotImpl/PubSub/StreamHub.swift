@@ -66,6 +66,11 @@ public final class StreamHub: Sendable {
         for continuation in all { continuation.finish() }
     }
 
+    /// Subscribers now held (for tests and metrics).
+    public var subscriberCount: Int {
+        subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
+    }
+
     private func remove(_ id: UUID, envId: UUID) {
         subscribers.withLock { all in
             all[envId]?[id] = nil

@@ -20,7 +20,8 @@ extension HotService {
                 streamId: input.streamId, envId: credential.envId, lastEventId: input.lastEventID, projectId: projectId)
             return .ok(LiveFeed.events(
                 initial: initial, subscription: subscription, skipThrough: through,
-                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed))
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed,
+                unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)
             throw error
@@ -44,7 +45,8 @@ extension HotService {
             ]))
             return .ok(LiveFeed.events(
                 initial: [published], subscription: subscription, skipThrough: 0,
-                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed))
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed,
+                unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)
             throw error
@@ -65,7 +67,8 @@ extension HotService {
             }
             return .ok(LiveFeed.events(
                 initial: initial, subscription: subscription, skipThrough: through,
-                frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed))
+                frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed,
+                unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)
             throw error
