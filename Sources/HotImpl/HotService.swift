@@ -36,11 +36,14 @@ public struct HotService: HotAPI {
     let domains: DomainStore
     /// Verifications and first certificate requests go through the same steps as background checks.
     let domainChecker: DomainChecker
+    /// Revocations evict here at once (other processes learn of them from the notification).
+    let credentialCache: CredentialCache?
     let database: Database
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
-                domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init()) {
+                domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
+                credentialCache: CredentialCache? = nil) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.envs = EnvStore(database: database)
@@ -59,6 +62,7 @@ public struct HotService: HotAPI {
         self.domains = DomainStore(database: database)
         self.domainChecker = DomainChecker(database: database, provider: domainProvider, settings: domainChecks, clock: clock,
                                            logger: database.logger)
+        self.credentialCache = credentialCache
         self.database = database
     }
 

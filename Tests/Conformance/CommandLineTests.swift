@@ -1,6 +1,7 @@
 import Foundation
 import HotImpl
 import HotRuntime
+import HotTestSupport
 import Testing
 
 /// Drives the built `hot-server` executable as operators' scripts do (CONTRACT.md).
@@ -23,31 +24,11 @@ struct CommandLineTests {
 
     func run(_ arguments: [String]) async throws -> Result {
         let server = try await TestServer.shared.running()
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOT_DATABASE_URL"] = server.databaseURL
         environment["HOT_LOG_LEVEL"] = "error"
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // A command that hangs fails the test instead of stalling the suite.
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
-            if process.isRunning { process.terminate() }
-        }
-        defer { watchdog.cancel() }
-        // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        let (outData, errData) = await (out, err)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let output = try await ChildProcess.run(Self.executable, arguments, environment: environment)
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     @Test("keys create prints a working token as the last line, in the env it names")
@@ -69,8 +50,9 @@ struct CommandLineTests {
         #expect(listed.stdout.contains(env) && listed.stdout.contains("ci"))
         #expect(!listed.stdout.contains(String(token.suffix(64))))
 
-        let id = try #require(APIKeyToken.parse(token)?.keyId.lowercased)
-        #expect(try await run(["keys", "revoke", id]).status == 0)
+        let keyId = try #require(APIKeyToken.parse(token)?.keyId)
+        #expect(try await run(["keys", "revoke", keyId.lowercased]).status == 0)
+        try await tenant.server.evicted(keyId)
         #expect(try await tenant.send(.GET, "/v1/env", token: token).status == 401)
     }
 
@@ -110,21 +92,12 @@ struct CommandLineTests {
 
     @Test("an unreachable database exits non-zero with one line")
     func unreachableDatabase() async throws {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["migrate"]
         var environment = ProcessInfo.processInfo.environment
         environment["HOT_DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none?sslmode=disable"
         environment["HOT_DATABASE_CONNECT_TIMEOUT"] = "2"
-        process.environment = environment
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = Pipe()
-        try process.run()
-        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        let lines = String(decoding: errData, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("hot-server:") }
+        let output = try await ChildProcess.run(Self.executable, ["migrate"], environment: environment)
+        #expect(output.status != 0)
+        let lines = output.stderr.split(separator: "\n").filter { $0.hasPrefix("hot-server:") }
         #expect(lines.count == 1)
     }
 }

@@ -18,13 +18,10 @@ struct DomainCheckerProcessTests {
             "HOT_DOMAIN_TARGET": "Hot.Example.NET",
             "HOT_DOMAIN_CHECK_INTERVAL": "1",
         ])
-        defer {
-            serving.process.terminate()
-            serving.process.waitUntilExit()
-        }
+        defer { if serving.process.isRunning { serving.process.terminate() } }
         var server = try await TestServer.shared.running()
         server.baseURL = serving.baseURL
-        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: try ServeProcess.createKey(dataDirectory), keyId: UUID())
+        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: try await ServeProcess.createKey(dataDirectory), keyId: UUID())
 
         let created = try await tenant.send(.POST, "/v1/domains", body: #"{"domain":"App.Example.com"}"#)
         #expect(created.status == 201)
@@ -45,6 +42,7 @@ struct DomainCheckerProcessTests {
 
         #expect(try await tenant.send(.DELETE, "/v1/domains/\(id)").status == 204)
         _ = try await status(of: id, tenant, until: { $0 == nil })
+        #expect(try await serving.stop() == 0)
         try await dns.close()
     }
 

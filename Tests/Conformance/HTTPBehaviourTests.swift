@@ -83,6 +83,7 @@ struct HTTPBehaviourTests {
         #expect(try await tenant.send(.GET, "/v1/projects", token: token).status == 200)
         let keyId = try #require(APIKeyToken.parse(token)?.keyId)
         #expect(try await APIKeyStore(database: tenant.server.database).revoke(id: keyId))
+        try await tenant.server.evicted(keyId)
         Self.expectErrorEnvelope(try await tenant.send(.GET, "/v1/projects", token: token), status: 401, code: "unauthorized")
         // Other keys of the env are unaffected.
         #expect(try await tenant.send(.GET, "/v1/projects").status == 200)

@@ -1,31 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import HotRuntime
+import HotTestSupport
 import Testing
 
 /// `hot-server serve` as an operator runs it: its own managed cluster, a free port, a signal to stop.
 @Suite("Serve lifecycle")
 struct ServeLifecycleTests {
-    /// Lines of a pipe, read on a thread of their own so the test can wait for one with a deadline.
-    static func lines(of pipe: Pipe) -> AsyncStream<String> {
-        AsyncStream { continuation in
-            Thread.detachNewThread {
-                var pending = Data()
-                while true {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    pending.append(chunk)
-                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        continuation.yield(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
-                        pending.removeSubrange(pending.startIndex...newline)
-                    }
-                }
-                continuation.finish()
-            }
-        }
-    }
-
-    @Test("serve --port 0 starts its own cluster, logs the port, serves, and on SIGTERM exits 0 and stops the cluster")
+    @Test("serve --port 0 starts its own cluster, logs the port, serves, and on SIGTERM ends its live feeds, exits 0 and stops the cluster")
     func serveAndStop() async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-serve-\(UUID().lowercased)")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
@@ -40,13 +22,14 @@ struct ServeLifecycleTests {
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        let exit = ChildProcess.Exit(process)
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
         // Wait for the "listening" line (the process's own startup is the only thing to wait on).
         var port: Int?
         var log: [String] = []
-        for await line in Self.lines(of: stderr) {
+        for await line in ChildProcess.lines(of: stderr) {
             log.append(line)
             if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                 port = Int(line[range].split(separator: ":").last ?? "")
@@ -67,9 +50,16 @@ struct ServeLifecycleTests {
         let keyAttributes = try FileManager.default.attributesOfItem(atPath: dataDirectory.appendingPathComponent("encryption.key").path)
         #expect((keyAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
+        // A live feed open at shutdown (feeds last 5 minutes) ends at once rather than hold the server.
+        var server = try await TestServer.shared.running()
+        server.baseURL = "http://127.0.0.1:\(bound)"
+        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: try await ServeProcess.createKey(dataDirectory), keyId: UUID())
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        #expect(feed.status == 200)
+
         process.terminate()  // SIGTERM
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(try await feed.next() == nil)
+        #expect(try await exit.status(within: .seconds(30)) == 0)
         // The cluster this process started is stopped: PostgreSQL removes its pid file on shutdown.
         #expect(!FileManager.default.fileExists(atPath: postmasterPid.path))
     }

@@ -97,6 +97,7 @@ struct CredentialsTests {
         #expect(try await tenant.send(.GET, "/v1/env", token: session).status == 200)
         #expect(try await tenant.send(.GET, "/v1/env", token: serviceKey).status == 200)
         #expect(try await APIKeyStore(database: tenant.server.database).revoke(id: tenant.keyId))
+        try await tenant.server.evicted(tenant.keyId)
         for token in [tenant.token, session, serviceKey] {
             let reply = try await tenant.send(.GET, "/v1/env", token: token)
             #expect(reply.status == 401)

@@ -29,7 +29,7 @@ struct WorkerProcessTests {
         let settings = ["HOT_RUNTIME_URL": runtime.url, "HOT_RUN_LEASE": "2"]
         let first = try await ServeProcess.start(dataDirectory, environment: settings)
         defer { if first.process.isRunning { first.process.terminate() } }
-        let token = try ServeProcess.createKey(dataDirectory)
+        let token = try await ServeProcess.createKey(dataDirectory)
 
         let shared = try await TestServer.shared.running()
         var server = shared
@@ -44,11 +44,10 @@ struct WorkerProcessTests {
 
         // The run is in flight on the first process; it dies without a word.
         let inFlight = try await runtime.run(1, within: .seconds(30))
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        try await first.kill()
 
         let second = try await ServeProcess.start(dataDirectory, environment: settings)
-        defer { second.process.terminate(); second.process.waitUntilExit() }
+        defer { if second.process.isRunning { second.process.terminate() } }
         let again = try await runtime.run(2, within: .seconds(30))
         #expect(again.runId == inFlight.runId)
         tenant.server.baseURL = second.baseURL
@@ -57,6 +56,7 @@ struct WorkerProcessTests {
         feed.close()
         #expect(stop.json?["run"]?["run_id"]?.stringValue == inFlight.runId)
         #expect(stop.json?["run"]?["result"]?.stringValue == "survived")
+        #expect(try await second.stop() == 0)
         await runtime.stop()
     }
 
@@ -65,7 +65,7 @@ struct WorkerProcessTests {
         let dataDirectory = try ServeProcess.dataDirectory("hot-queued")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
         let first = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": ""])
-        let token = try ServeProcess.createKey(dataDirectory)
+        let token = try await ServeProcess.createKey(dataDirectory)
         var server = try await TestServer.shared.running()
         server.baseURL = first.baseURL
         var tenant = Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
@@ -85,13 +85,12 @@ struct WorkerProcessTests {
         let run = try #require(runs.json?["data"]?[0])
         #expect(run["status"]?.stringValue == "running")
         #expect(run["stop_time"] == .null)
-        first.process.terminate()
-        first.process.waitUntilExit()
+        #expect(try await first.stop() == 0)
 
         // A server with a runtime picks the run up.
         let runtime = try await TestRuntime.start(.succeed(result: "ran later"))
         let second = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": runtime.url])
-        defer { second.process.terminate(); second.process.waitUntilExit() }
+        defer { if second.process.isRunning { second.process.terminate() } }
         let received = try await runtime.run(1, within: .seconds(30))
         #expect(received.runId == run["run_id"]?.stringValue)
         tenant.server.baseURL = second.baseURL
@@ -100,6 +99,7 @@ struct WorkerProcessTests {
         let stop = try #require(try await later.frames(until: { $0.event == "run:stop" }).last)
         later.close()
         #expect(stop.json?["run"]?["result"]?.stringValue == "ran later")
+        #expect(try await second.stop() == 0)
         await runtime.stop()
     }
 }

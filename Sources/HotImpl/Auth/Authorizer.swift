@@ -12,13 +12,19 @@ public struct Authorizer: RequestAuthorizer {
     let clock: any WallClock
     let limiter: RateLimiter
     let policy: RateLimitPolicy
+    /// Nil: every request reads its credential from the database.
+    let cache: CredentialCache?
+    let usage: CredentialUsage
 
-    public init(database: Database, clock: any WallClock, limiter: RateLimiter, policy: RateLimitPolicy) {
+    public init(database: Database, clock: any WallClock, limiter: RateLimiter, policy: RateLimitPolicy,
+                cache: CredentialCache?, usage: CredentialUsage) {
         self.credentials = CredentialStore(database: database)
         self.projects = ProjectStore(database: database)
         self.clock = clock
         self.limiter = limiter
         self.policy = policy
+        self.cache = cache
+        self.usage = usage
     }
 
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
@@ -45,12 +51,7 @@ public struct Authorizer: RequestAuthorizer {
         guard operation.credentials.contains(found.credential.kind) else {
             throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")
         }
-        do {
-            try await credentials.touch(found, at: clock.now())
-        } catch {
-            // Bookkeeping only: a request is not refused because last_used_at could not be written.
-            context.logger.warning("could not record credential use", metadata: ["error": .string(String(reflecting: error))])
-        }
+        usage.note(found.credential, at: clock.now())
         return found.credential
     }
 
@@ -69,17 +70,19 @@ public struct Authorizer: RequestAuthorizer {
         return token
     }
 
-    /// The live credential a token names, or 401.
+    /// The live credential a token names, or 401. From the cache when it holds the credential (a
+    /// revoked or expired one too: the answer is the same 401, without a round trip).
     func credential(for token: BearerToken) async throws -> CredentialStore.Found {
-        guard let found = try await credentials.find(token) else {
-            throw APIError.unauthorized()
+        let found: CredentialStore.Found
+        if let cached = cache?.lookup(token.credentialId), cached.credential.kind == token.kind {
+            found = cached
+        } else {
+            let generation = cache?.generation()
+            guard let read = try await credentials.find(token) else { throw APIError.unauthorized() }
+            if let generation { cache?.insert(read, readAt: generation) }
+            found = read
         }
-        let secret: String
-        switch token {
-        case .apiKey(let key): secret = key.secret
-        case .session(_, let s), .serviceKey(_, let s): secret = s
-        }
-        guard SecretHash.matches(secret, digest: found.digest), !found.isRevoked else { throw APIError.unauthorized() }
+        guard SecretHash.matches(token.secret, digest: found.digest), !found.isRevoked else { throw APIError.unauthorized() }
         if let expiresAt = found.expiresAt, expiresAt <= clock.now() { throw APIError.unauthorized() }
         return found
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HotRuntime
 
 /// The three bearer credentials and their token shapes. The id part finds the row; the secret
 /// part is checked against the stored SHA-256 digest.
@@ -9,6 +10,29 @@ public enum BearerToken: Sendable, Equatable {
     case apiKey(APIKeyToken)
     case session(id: UUID, secret: String)
     case serviceKey(id: UUID, secret: String)
+
+    /// The id of the credential the token names, and its kind.
+    var credentialId: UUID {
+        switch self {
+        case .apiKey(let key): key.keyId
+        case .session(let id, _), .serviceKey(let id, _): id
+        }
+    }
+
+    var kind: CredentialKind {
+        switch self {
+        case .apiKey: .apiKey
+        case .session: .session
+        case .serviceKey: .serviceKey
+        }
+    }
+
+    var secret: String {
+        switch self {
+        case .apiKey(let key): key.secret
+        case .session(_, let secret), .serviceKey(_, let secret): secret
+        }
+    }
 
     public static func parse(_ text: String) -> BearerToken? {
         if text.hasPrefix("hot_") { return APIKeyToken.parse(text).map(BearerToken.apiKey) }

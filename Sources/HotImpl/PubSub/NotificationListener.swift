@@ -5,26 +5,31 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// The process's one LISTEN connection: stream messages go to the hub (so a subscriber here sees
-/// what a worker on any process does), work notifications wake the workers.
+/// what a worker on any process does), work notifications wake the workers, and credential changes
+/// evict from the credential cache (which is bypassed whenever this is not listening).
 public struct NotificationListener: Service {
     let database: Database
     let hub: StreamHub
     let work: WorkSignal
+    let credentials: CredentialCache?
 
-    public init(database: Database, hub: StreamHub, work: WorkSignal) {
+    public init(database: Database, hub: StreamHub, work: WorkSignal, credentials: CredentialCache? = nil) {
         self.database = database
         self.hub = hub
         self.work = work
+        self.credentials = credentials
     }
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
+            defer { credentials?.listening(false) }
             var delay = Duration.milliseconds(100)
             while !Task.isCancelled {
                 do {
                     try await database.client.withConnection { connection in
                         try await connection.listen(on: StreamMessages.channel) { notifications in
                             database.logger.debug("listening for notifications")
+                            credentials?.listening(true)
                             // Anything that happened while not listening: workers look for it now.
                             work.signal()
                             for try await notification in notifications {
@@ -38,6 +43,8 @@ public struct NotificationListener: Service {
                     if Task.isCancelled { return }
                     database.logger.warning("notification listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
                 }
+                // Changes may go unseen now: the cache is bypassed until listening again.
+                credentials?.listening(false)
                 // Subscribers may have missed messages: they reconnect and resume from their last id.
                 hub.disconnectAll()
                 try? await Task.sleep(for: delay)
@@ -55,6 +62,7 @@ public struct NotificationListener: Service {
         var event: String?
         var data: String?
         var env_data: String?
+        var id: UUID?
     }
 
     func handle(_ text: String) async {
@@ -65,6 +73,15 @@ public struct NotificationListener: Service {
         switch payload.k {
         case "work":
             work.signal()
+        case "cred", "apikey", "env", "org":
+            guard let id = payload.id else { return }
+            let change: CredentialCache.Change = switch payload.k {
+            case "cred": .credential(id)
+            case "apikey": .apiKey(id)
+            case "env": .env(id)
+            default: .org(id)
+            }
+            credentials?.evict(change)
         case "msg":
             guard let seq = payload.seq else { return }
             if let env = payload.env, let event = payload.event, let data = payload.data {

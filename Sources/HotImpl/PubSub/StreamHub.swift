@@ -16,6 +16,8 @@ public final class StreamHub: Sendable {
     }
 
     private let subscribers = Mutex<[UUID: [UUID: Subscriber]]>([:])
+    /// Set when the process shuts down: subscriptions end, new ones end at once.
+    private let closed = Mutex(false)
     private let bufferLimit: Int
 
     public init(bufferLimit: Int = 1024) {
@@ -26,6 +28,10 @@ public final class StreamHub: Sendable {
     public func subscribe(envId: UUID, streamId: UUID?) -> Subscription {
         let id = UUID()
         let (messages, continuation) = AsyncStream.makeStream(of: StreamMessage.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+        if closed.withLock({ $0 }) {
+            continuation.finish()
+            return Subscription(id: id, messages: messages)
+        }
         subscribers.withLock { $0[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation) }
         continuation.onTermination = { [weak self] _ in self?.remove(id, envId: envId) }
         return Subscription(id: id, messages: messages)
@@ -58,6 +64,13 @@ public final class StreamHub: Sendable {
     public func end(_ subscription: Subscription) {
         let continuation = subscribers.withLock { all in all.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }
         continuation?.finish()
+    }
+
+    /// Ends every subscription, now and to come: the process is shutting down, and feeds must not
+    /// hold the HTTP server's graceful shutdown (clients reconnect elsewhere and resume).
+    public func close() {
+        closed.withLock { $0 = true }
+        disconnectAll()
     }
 
     /// Ends every subscription (e.g. when notifications stopped arriving: clients reconnect and resume).

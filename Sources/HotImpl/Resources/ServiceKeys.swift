@@ -30,6 +30,7 @@ extension HotService {
 
     public func revokeServiceKey(_ input: RevokeServiceKey.Input, context: HotRequestContext) async throws -> RevokeServiceKey.Output {
         let issuer = try issuingAPIKey(context)
+        defer { credentialCache?.evict(.credential(input.serviceKeyId)) }
         guard try await serviceKeys.revoke(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId, now: clock.now()) else {
             throw APIError.notFound("Service key not found")
         }
@@ -38,6 +39,7 @@ extension HotService {
 
     public func revokeAllServiceKeys(_ input: RevokeAllServiceKeys.Input, context: HotRequestContext) async throws -> RevokeAllServiceKeys.Output {
         let issuer = try issuingAPIKey(context)
+        defer { credentialCache?.evict(.apiKey(issuer.apiKeyId)) }
         return .ok(RevokedCount(revokedCount: try await serviceKeys.revokeAll(apiKeyId: issuer.apiKeyId, now: clock.now())))
     }
 }

@@ -24,6 +24,7 @@ extension HotService {
 
     public func revokeSession(_ input: RevokeSession.Input, context: HotRequestContext) async throws -> RevokeSession.Output {
         let issuer = try issuingAPIKey(context)
+        defer { credentialCache?.evict(.credential(input.sessionId)) }
         guard try await sessions.revoke(id: input.sessionId, apiKeyId: issuer.apiKeyId, now: clock.now()) else {
             throw APIError.notFound("Session not found")
         }
@@ -32,6 +33,7 @@ extension HotService {
 
     public func revokeAllSessions(_ input: RevokeAllSessions.Input, context: HotRequestContext) async throws -> RevokeAllSessions.Output {
         let issuer = try issuingAPIKey(context)
+        defer { credentialCache?.evict(.apiKey(issuer.apiKeyId)) }
         return .ok(RevokedCount(revokedCount: try await sessions.revokeAll(apiKeyId: issuer.apiKeyId, now: clock.now())))
     }
 }

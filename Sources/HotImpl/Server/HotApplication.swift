@@ -21,6 +21,10 @@ public enum HotApplication {
         /// Live messages: what SSE feeds subscribe to and events publish on.
         public var pubsub: any PubSub
         public var liveFeed: LiveFeed.Settings
+        /// Credentials authenticated lately (nil: none kept); the process's listener must evict from it.
+        public var credentialCache: CredentialCache?
+        /// `last_used_at`, noted per request and written by the process's `CredentialUsage.writer`.
+        public var credentialUsage: CredentialUsage
         /// What provisions custom domains (DNS checks alone when self-hosted).
         public var domainProvider: any DomainProvider
         /// How verifications and registrations schedule a domain's next background check.
@@ -28,7 +32,8 @@ public enum HotApplication {
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
-                    liveFeed: LiveFeed.Settings = .init(),
+                    liveFeed: LiveFeed.Settings = .init(), credentialCache: CredentialCache? = nil,
+                    credentialUsage: CredentialUsage = CredentialUsage(),
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
@@ -38,6 +43,8 @@ public enum HotApplication {
             self.liveFeed = liveFeed
             self.domainProvider = domainProvider
             self.domainChecks = domainChecks
+            self.credentialCache = credentialCache
+            self.credentialUsage = credentialUsage
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -53,10 +60,11 @@ public enum HotApplication {
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
             pubsub: environment.pubsub, liveFeed: environment.liveFeed,
-            domainProvider: environment.domainProvider, domainChecks: environment.domainChecks)
+            domainProvider: environment.domainProvider, domainChecks: environment.domainChecks,
+            credentialCache: environment.credentialCache)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
-            policy: environment.rateLimits)
+            policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage)
         HotRoutes.register(on: router, api: service, authorizer: authorizer)
         return router
     }

@@ -33,12 +33,15 @@ public enum HotProcess {
             let database = Database(client: client, logger: logger)
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let pubsub = PostgresPubSub(database: database)
+            let credentialCache = CredentialCache()
+            let credentialUsage = CredentialUsage()
             let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
             var services: [any Service] = [
                 client,
                 ready,
-                AfterReady(ready, pubsub.listener(work: work)),
+                AfterReady(ready, pubsub.listener(work: work, credentials: credentialCache)),
+                AfterReady(ready, credentialUsage.writer(database: database)),
                 HubTicker(hub: pubsub.hub),
                 AfterReady(ready, WorkerPool(
                     database: database, pubsub: pubsub, secrets: key, runtime: runtime, work: work,
@@ -50,9 +53,11 @@ public enum HotProcess {
             if let http = options.http {
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
-                    domainProvider: domainProvider, domainChecks: domainChecks)
+                    domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache,
+                    credentialUsage: credentialUsage)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
+                services.append(FeedCloser(hub: pubsub.hub))
             } else if runtime == nil {
                 logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
             }

@@ -12,8 +12,6 @@ public struct CredentialStore: Sendable {
         public var isRevoked: Bool
         public var expiresAt: Date?
         public var plan: String
-        /// When the credential was last used (API keys do not record it).
-        public var lastUsedAt: Date?
     }
 
     let database: Database
@@ -27,14 +25,14 @@ public struct CredentialStore: Sendable {
         case .apiKey(let key):
             return try await first(.apiKey, database.query("""
                 SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, e.name, k.permissions::text, k.secret_hash,
-                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan, NULL::timestamptz
+                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan
                 FROM api_key k JOIN env e ON e.env_id = k.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE k.api_key_id = \(key.keyId)
                 """))
         case .session(let id, _):
             return try await first(.session, database.query("""
                 SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
                 FROM session s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.session_id = \(id)
@@ -42,7 +40,7 @@ public struct CredentialStore: Sendable {
         case .serviceKey(let id, _):
             return try await first(.serviceKey, database.query("""
                 SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, s.last_used_at
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
                 FROM service_key s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.service_key_id = \(id)
@@ -51,31 +49,11 @@ public struct CredentialStore: Sendable {
     }
 
     private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
-        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String, Date?).self)
+        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String).self)
         guard let row = decoded.first else { return nil }
         let permissions = try JSONColumn.decode([String: [String]].self, from: row.5)
         return Found(
             credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, envName: row.4, orgId: row.3, permissions: permissions),
-            digest: row.6, isRevoked: row.7, expiresAt: row.8, plan: row.9, lastUsedAt: row.10)
-    }
-
-    /// Records use, at most once a minute per credential so that reads do not turn into writes.
-    public func touch(_ found: Found, at now: Date) async throws {
-        if let last = found.lastUsedAt, now.timeIntervalSince(last) < 60 { return }
-        let credential = found.credential
-        switch credential.kind {
-        case .apiKey:
-            return
-        case .session:
-            try await database.query("""
-                UPDATE session SET last_used_at = \(now)
-                WHERE session_id = \(credential.id) AND (last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute')
-                """)
-        case .serviceKey:
-            try await database.query("""
-                UPDATE service_key SET last_used_at = \(now)
-                WHERE service_key_id = \(credential.id) AND (last_used_at IS NULL OR last_used_at < \(now) - interval '1 minute')
-                """)
-        }
+            digest: row.6, isRevoked: row.7, expiresAt: row.8, plan: row.9)
     }
 }

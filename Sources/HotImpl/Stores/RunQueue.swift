@@ -167,7 +167,7 @@ public struct RunQueue: Sendable {
             // A run that cannot even be prepared (its context no longer decrypts, say) fails now
             // rather than coming back with every lease.
             database.logger.error("could not prepare a run", metadata: ["run_id": .string(runId.lowercased), "error": "\(error)"])
-            try await database.transaction { connection in
+            _ = try await database.transaction { connection in
                 try await finish(runId: runId, status: "failed", result: .string("the run could not be prepared for the runtime"),
                                  worker: worker, connection: connection)
             }

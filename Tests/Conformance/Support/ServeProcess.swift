@@ -5,6 +5,20 @@ import HotTestSupport
 struct ServeProcess {
     var process: Process
     var baseURL: String
+    var exit: ChildProcess.Exit
+
+    /// SIGTERM, then its exit status once it has stopped (its cluster too).
+    @discardableResult
+    func stop() async throws -> Int32 {
+        if process.isRunning { process.terminate() }
+        return try await exit.status(within: .seconds(60))
+    }
+
+    /// SIGKILL: it dies at once, leaving what it held (its cluster runs on).
+    func kill() async throws {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        _ = try await exit.status(within: .seconds(30))
+    }
 
     /// Starts it with `environment` added to this process's (HOT_DATABASE_URL removed), and
     /// returns once it listens.
@@ -21,29 +35,24 @@ struct ServeProcess {
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        let exit = ChildProcess.Exit(process)
         try process.run()
-        for await line in ServeLifecycleTests.lines(of: stderr) {
+        for await line in ChildProcess.lines(of: stderr) {
             if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                return ServeProcess(process: process, baseURL: String(line[range]))
+                return ServeProcess(process: process, baseURL: String(line[range]), exit: exit)
             }
         }
         throw TestFailure("hot-server serve exited before listening")
     }
 
     /// An API key of the data directory's default env, made with `hot-server keys create`.
-    static func createKey(_ dataDirectory: URL) throws -> String {
-        let keys = Process()
-        keys.executableURL = CommandLineTests.executable
-        keys.arguments = ["keys", "create", "--name", "test"]
-        keys.environment = ProcessInfo.processInfo.environment.merging(["HOT_DATA_DIR": dataDirectory.path, "HOT_LOG_LEVEL": "error"]) { $1 }
-        keys.environment?.removeValue(forKey: "HOT_DATABASE_URL")
-        let out = Pipe()
-        keys.standardOutput = out
-        keys.standardError = FileHandle.nullDevice
-        try keys.run()
-        let tokenText = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        keys.waitUntilExit()
-        guard let token = tokenText.split(separator: "\n").last.map(String.init) else { throw TestFailure("keys create printed no token") }
+    static func createKey(_ dataDirectory: URL) async throws -> String {
+        var environment = ProcessInfo.processInfo.environment.merging(["HOT_DATA_DIR": dataDirectory.path, "HOT_LOG_LEVEL": "error"]) { $1 }
+        environment.removeValue(forKey: "HOT_DATABASE_URL")
+        let output = try await ChildProcess.run(CommandLineTests.executable, ["keys", "create", "--name", "test"], environment: environment)
+        guard output.status == 0, let token = output.stdout.split(separator: "\n").last.map(String.init) else {
+            throw TestFailure("keys create failed: \(output.stderr)")
+        }
         return token
     }
 

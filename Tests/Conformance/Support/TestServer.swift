@@ -28,12 +28,26 @@ actor TestServer {
         var pubsub: PostgresPubSub
         /// Where the workers send runs: answers as each test scripts it (`RuntimeScript`).
         var runtime: TestRuntime
+        /// The process's credential cache, evicted by its listener, as a server process has.
+        var credentialCache: CredentialCache
 
-        /// An app of its own on the shared database, with the given clock and rate limits.
-        func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard) async throws -> String {
+        /// Waits until the listener has evicted credential `id` from the cache: a change made outside
+        /// the server (the CLI, a store called directly) reaches it by notification, milliseconds later.
+        func evicted(_ id: UUID) async throws {
+            let cache = credentialCache
+            try await Deadline.within(.seconds(10), waitingFor: "the eviction of credential \(id)") {
+                // Polls the cache (no event to wait on); the deadline bounds it.
+                while cache.cached(id) != nil { try await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+
+        /// An app of its own on the shared database (and cache), with the given clock, rate limits
+        /// and `last_used_at` bookkeeping.
+        func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard, usage: CredentialUsage = CredentialUsage()) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
-                pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, clock: clock, rateLimits: rateLimits)
+                pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, credentialCache: credentialCache,
+                credentialUsage: usage, clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -91,9 +105,13 @@ actor TestServer {
         // Notifications, workers and the scheduler, as a server process runs them.
         let pubsub = PostgresPubSub(database: database)
         let work = WorkSignal()
-        let runtime = try await TestRuntime.start { run in await RuntimeScript.shared.behaviour(for: run) }
+        let runtime = try await TestRuntime.start { run in RuntimeScript.shared.behaviour(for: run) }
         let httpRuntime = try HTTPRuntime(url: runtime.url, token: runtimeToken, timeout: .seconds(30), httpClient: .shared, logger: logger)
-        let listener = pubsub.listener(work: work)
+        let credentialCache = CredentialCache()
+        let usage = CredentialUsage()
+        let usageWriter = usage.writer(database: database)
+        Task.detached { try await usageWriter.run() }
+        let listener = pubsub.listener(work: work, credentials: credentialCache)
         let workers = WorkerPool(database: database, pubsub: pubsub, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
         Task.detached { try await listener.run() }
         // Fast enough for the short feeds of LiveFeedTests.
@@ -103,10 +121,11 @@ actor TestServer {
 
         let environment = HotApplication.Environment(
             database: database, secrets: testSecrets, storage: storage, uploads: uploads, pubsub: pubsub, domainProvider: domains, liveFeed: liveFeed,
-            rateLimits: lenient)
+            credentialCache: credentialCache, credentialUsage: usage, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
-                       configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime)
+                       configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime,
+                       credentialCache: credentialCache)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
