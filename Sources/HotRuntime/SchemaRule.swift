@@ -51,16 +51,22 @@ public struct ObjectRule: Sendable, Equatable {
     public var properties: [(name: String, rule: SchemaRule)]
     public var required: [String]
     public var additional: Additional
+    /// `propertyNames`: what every key of the object must be.
+    public var propertyNames: StringRule?
 
-    public init(properties: [(name: String, rule: SchemaRule)] = [], required: [String] = [], additional: Additional = .allowed) {
+    public init(
+        properties: [(name: String, rule: SchemaRule)] = [], required: [String] = [], additional: Additional = .allowed,
+        propertyNames: StringRule? = nil
+    ) {
         self.properties = properties
         self.required = required
         self.additional = additional
+        self.propertyNames = propertyNames
     }
 
     public static func == (lhs: ObjectRule, rhs: ObjectRule) -> Bool {
         lhs.properties.map(\.name) == rhs.properties.map(\.name)
             && lhs.properties.map(\.rule) == rhs.properties.map(\.rule)
-            && lhs.required == rhs.required && lhs.additional == rhs.additional
+            && lhs.required == rhs.required && lhs.additional == rhs.additional && lhs.propertyNames == rhs.propertyNames
     }
 }

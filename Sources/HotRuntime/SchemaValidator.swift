@@ -68,8 +68,8 @@ public struct SchemaValidator: Sendable {
             if let message = Self.problem(with: text, stringRule) { fail(message) }
         case .array(let items, let minItems, let maxItems):
             guard case .array(let elements) = value else { return fail("must be an array, not \(value.typeName)") }
-            if let minItems, elements.count < minItems { fail("must have at least \(minItems) items") }
-            if let maxItems, elements.count > maxItems { fail("must have at most \(maxItems) items") }
+            if let minItems, elements.count < minItems { fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
+            if let maxItems, elements.count > maxItems { fail("must have at most \(maxItems) item\(maxItems == 1 ? "" : "s")") }
             for (index, element) in elements.enumerated() {
                 check(element, items, "\(field)[\(index)]", &found)
             }
@@ -78,6 +78,11 @@ public struct SchemaValidator: Sendable {
             func path(_ key: String) -> String { field.isEmpty ? key : "\(field).\(key)" }
             for name in objectRule.required where members[name] == nil {
                 found.append(ValidationIssue(field: path(name), message: "is required"))
+            }
+            if let namesRule = objectRule.propertyNames {
+                for key in members.keys.sorted() {
+                    if let problem = Self.problem(with: key, namesRule) { fail("key '\(key)' \(problem)") }
+                }
             }
             for (name, propertyRule) in objectRule.properties {
                 if let member = members[name] { check(member, propertyRule, path(name), &found) }

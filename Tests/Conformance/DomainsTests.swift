@@ -201,12 +201,13 @@ struct DomainsTests {
     @Test("a pending domain is checked again only after its backoff, which doubles; a failing provider is retried")
     func backoff() async throws {
         let tenant = try await Tenant.make()
-        let clock = ManualWallClock(Date())
-        let checker = DomainChecker(database: tenant.server.database, provider: provider, settings: .init(interval: .seconds(10), maxInterval: .seconds(40)),
-                                    clock: clock, envIds: [tenant.envId], logger: tenant.server.logger)
         let name = Fixtures.uniqueDomain("example.com")
         let idText = try #require(try await register(tenant, name)["domain_id"]?.stringValue)
         let id = try #require(UUID(uuidString: idText))
+        // Started after the registration (stamped by the server's real clock), however long that took.
+        let clock = ManualWallClock(Date())
+        let checker = DomainChecker(database: tenant.server.database, provider: provider, settings: .init(interval: .seconds(10), maxInterval: .seconds(40)),
+                                    clock: clock, envIds: [tenant.envId], logger: tenant.server.logger)
         // The API's checker schedules the first check 30 s (its interval) after registration.
         clock.advance(by: 31)
         #expect(try await checker.pass()[id] == .now(.pendingValidation))  // 1 check without progress: next in 10 s

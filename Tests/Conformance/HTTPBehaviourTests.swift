@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Generated
 import HotImpl
 import HotRuntime
 import NIOCore
@@ -293,5 +294,17 @@ struct MethodTests {
         #expect(delete.status == 405)
         #expect(delete.headers.first(name: "Allow") == "GET")
         #expect(try await tenant.send(.GET, "/v1/nothing-here").status == 404)
+    }
+
+    @Test("an error status an operation does not list (405) conforms to the operation's default response, as clients read it")
+    func unlistedStatusFollowsDefault() async throws {
+        let tenant = try await Tenant.make()
+        let put = try await tenant.send(.PUT, "/v1/projects", body: "{}")
+        #expect(put.status == 405)
+        let rule = try #require(OperationSchemas.response(operationId: "listProjects", status: 405))
+        let body = try #require(put.json)
+        #expect(Schemas.validator.issues(body, against: rule).isEmpty, "\(body)")
+        // The rule is the error envelope's: a success body does not pass it.
+        #expect(!Schemas.validator.issues(["data": [], "meta": [:]], against: rule).isEmpty)
     }
 }

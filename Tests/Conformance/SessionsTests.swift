@@ -54,6 +54,35 @@ struct SessionsTests {
         }
     }
 
+    @Test("the schema refuses malformed keys and empty action lists; the rule table still words bad actions and types")
+    func permissionShapeAndRules() async throws {
+        let tenant = try await Tenant.make()
+        // What the spec says (propertyNames, minItems): the generated validator, naming the field.
+        let byValidator = [
+            (#"{"permissions":{"":["read"]}}"#, "Invalid field 'permissions': key '' must match the pattern"),
+            (#"{"permissions":{"*:foo":["read"]}}"#, "Invalid field 'permissions': key '*:foo' must match the pattern"),
+            (#"{"permissions":{"project:a*b":["read"]}}"#, "Invalid field 'permissions': key 'project:a*b' must match the pattern"),
+            (#"{"permissions":{"stream:*":[]}}"#, "Invalid field 'permissions.stream:*': must have at least 1 item"),
+            (#"{"permissions":{"stream:*":["re ad"]}}"#, "Invalid field 'permissions.stream:*[0]': must match the pattern"),
+        ]
+        // What only the server's table knows: its own messages.
+        let byRuleTable = [
+            (#"{"permissions":{"stream:*":["Read"]}}"#, "Invalid action 'Read' for resource 'stream:*'"),
+            (#"{"permissions":{"stream:*":["destroy"]}}"#, "Invalid action 'destroy' for resource 'stream:*'"),
+            (#"{"permissions":{"env:*":["update"]}}"#, "Action 'update' is not valid for resource 'env:*'"),
+            (#"{"permissions":{"projects:*":["read"]}}"#, "Invalid resource 'projects:*': unknown resource type 'projects'"),
+        ]
+        for path in ["/v1/sessions", "/v1/service-keys"] {
+            for (body, prefix) in byValidator + byRuleTable {
+                let reply = try await tenant.send(.POST, path, body: body)
+                #expect(reply.status == 400, "\(path) \(body)")
+                #expect(reply.json?["error"]?["code"] == "bad_request")
+                let message = reply.json?["error"]?["message"]?.stringValue ?? ""
+                #expect(message.hasPrefix(prefix), "\(path) \(body): \(message)")
+            }
+        }
+    }
+
     @Test("a session cannot exceed its API key's permissions: 403 permission_escalation naming the grant")
     func escalation() async throws {
         let tenant = try await Tenant.make()

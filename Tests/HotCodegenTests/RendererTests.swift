@@ -87,6 +87,22 @@ struct RendererTests {
         #expect(validators.contains(#""Widget": widget,"#))
     }
 
+    @Test("propertyNames reaches the object rule; a default response answers for every unlisted status")
+    func keyRulesAndDefault() throws {
+        let yaml = SpecFixtures.widgets(
+            extraWidgetProperty: "    Grants: {type: object, propertyNames: {pattern: '^[a-z]+:'}, additionalProperties: {type: array, minItems: 1, items: {type: string}}}",
+            defaultResponse: "{$ref: '#/components/schemas/ErrorEnvelope'}")
+        let validators = try #require(try generate(yaml)["Validators.swift"])
+        #expect(validators.contains(#"additional: .schema(.array(items: .string(StringRule()), minItems: 1, maxItems: nil)), propertyNames: StringRule(pattern: "^[a-z]+:"))"#))
+        // Listed statuses first: a switch takes the first case that matches.
+        let listed = try #require(validators.range(of: #"case ("listWidgets", 401): return .ref("ErrorEnvelope")"#))
+        let unlisted = try #require(validators.range(of: #"case ("listWidgets", _): return .ref("ErrorEnvelope")"#))
+        #expect(listed.lowerBound < unlisted.lowerBound)
+        // The default response is no case of the operation's Output: the handler throws APIError for those.
+        let api = try #require(try generate(yaml)["API.swift"])
+        #expect(!api.contains("case `default`") && !api.contains("case status"))
+    }
+
     @Test("examples and build facts are written as data")
     func examplesAndBuildInfo() throws {
         let files = try generate(SpecFixtures.widgets())

@@ -2,10 +2,23 @@
 enum SpecFixtures {
     /// A spec with one schema and one list + one create operation, in the project's conventions.
     /// The fixture as the conventions want it: every operation states credentials and permission.
-    static func widgets(extraWidgetProperty: String = "") -> String {
-        widgetsWithoutDeletePermission(extraWidgetProperty: extraWidgetProperty)
+    /// `defaultResponse`, when given, is the schema of a `default` response of listWidgets (with a
+    /// named example if `defaultExample`).
+    static func widgets(extraWidgetProperty: String = "", defaultResponse: String? = nil, defaultExample: Bool = false) -> String {
+        var yaml = widgetsWithoutDeletePermission(extraWidgetProperty: extraWidgetProperty)
             .replacingOccurrences(of: "      x-hot-credentials: [api_key]\n      parameters:",
                                   with: "      x-hot-credentials: [api_key]\n      x-hot-permission: none\n      parameters:")
+        if let defaultResponse {
+            let lines = [
+                "        default:",
+                "          description: Any other error.",
+                "          content:",
+                "            application/json:",
+                "              schema: \(defaultResponse)",
+            ] + (defaultExample ? ["              examples:", "                oops: {value: {error: {code: oops}}}"] : [])
+            yaml = yaml.replacingOccurrences(of: "        '401':\n", with: (lines + ["        '401':", ""]).joined(separator: "\n"))
+        }
+        return yaml
     }
 
     /// deleteWidget says nothing of its permission (the generator must refuse this).

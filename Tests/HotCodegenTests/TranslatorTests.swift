@@ -85,6 +85,14 @@ struct TranslatorTests {
         #expect(widgetId.swiftName == "widgetId")
     }
 
+    @Test("a query parameter that refers to a string enum component is that enum, validated by its values")
+    func enumParameter() throws {
+        let yaml = SpecFixtures.widgets().replacingOccurrences(of: "schema: {type: integer, minimum: 1}", with: "schema: {$ref: '#/components/schemas/Color'}")
+        let parameter = try #require(try translate(yaml).operations.first { $0.operationId == "listWidgets" }?.parameters.first)
+        #expect(parameter.type == .named("Color"))
+        #expect(parameter.stringRule?.allowedValues == ["red", "dark-blue"])
+    }
+
     @Test("vendor extensions become the operation's credentials and permission")
     func authorization() throws {
         let api = try translate(SpecFixtures.widgets())
@@ -100,12 +108,13 @@ struct TranslatorTests {
     func rules() throws {
         let api = try translate(SpecFixtures.widgets())
         let widget = try #require(api.schemaRules.first { $0.name == "Widget" }?.rule)
-        guard case .object(let properties, let required, let additional) = widget else {
+        guard case .object(let properties, let required, let additional, let propertyNames) = widget else {
             Issue.record("Widget's rule is not an object: \(widget)")
             return
         }
         #expect(required == ["widget_id", "name", "stop_time"])
         #expect(additional == .allowed)
+        #expect(propertyNames == nil)
         #expect(properties.first { $0.name == "name" }?.rule
             == .string(StringRuleDecl(format: nil, allowedValues: nil, minLength: 1, maxLength: 10, pattern: "^[a-z]+$")))
         #expect(properties.first { $0.name == "stop_time" }?.rule
@@ -115,11 +124,43 @@ struct TranslatorTests {
             return
         }
         #expect(bodyRule == .ref("CreateWidgetRequest"))
-        guard case .object(_, _, let bodyAdditional)? = api.schemaRules.first(where: { $0.name == "CreateWidgetRequest" })?.rule else {
+        guard case .object(_, _, let bodyAdditional, _)? = api.schemaRules.first(where: { $0.name == "CreateWidgetRequest" })?.rule else {
             Issue.record("CreateWidgetRequest is not an object")
             return
         }
         #expect(bodyAdditional == .forbidden)
+    }
+
+    @Test("propertyNames, minItems and maxItems become rules; a propertyNames inside an example stays data")
+    func keyAndLengthRules() throws {
+        let yaml = SpecFixtures.widgets(extraWidgetProperty: """
+                Grants:
+                  type: object
+                  propertyNames: {pattern: '^[a-z]+:.+$', maxLength: 64}
+                  additionalProperties: {type: array, minItems: 1, maxItems: 6, items: {type: string}}
+                  example: {propertyNames: [x]}
+                Labels:
+                  type: object
+                  properties:
+                    propertyNames: {type: string}
+            """)
+        let api = try translate(yaml)
+        let grants = try #require(api.schemaRules.first { $0.name == "Grants" }?.rule)
+        #expect(grants == .object(
+            properties: [], required: [],
+            additional: .schema(.array(items: .string(StringRuleDecl()), minItems: 1, maxItems: 6)),
+            propertyNames: StringRuleDecl(maxLength: 64, pattern: "^[a-z]+:.+$")))
+        // A property that happens to be called propertyNames is a property, not the keyword.
+        let labels = try #require(api.schemaRules.first { $0.name == "Labels" }?.rule)
+        #expect(labels == .object(properties: [("propertyNames", .string(StringRuleDecl()))], required: [], additional: .allowed))
+    }
+
+    @Test("a default response is the rule for unlisted statuses, not a case the handler returns")
+    func defaultResponse() throws {
+        let yaml = SpecFixtures.widgets(defaultResponse: "{$ref: '#/components/schemas/ErrorEnvelope'}")
+        let list = try #require(try translate(yaml).operations.first { $0.operationId == "listWidgets" })
+        #expect(list.defaultResponseRule == .ref("ErrorEnvelope"))
+        #expect(list.responses.map(\.status) == [200, 401])
     }
 
     @Test("request and response examples of the same name form one example")
@@ -178,6 +219,28 @@ struct TranslatorRefusalTests {
         let yaml = SpecFixtures.widgets()
             .replacingOccurrences(of: "schema: {type: integer, minimum: 1}", with: "schema: {type: string, format: date-time}")
         #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+    }
+
+    @Test("a default response that is not the bare error envelope, and status ranges, are refused")
+    func unsupportedDefault() {
+        let withExample = SpecFixtures.widgets(defaultResponse: "{$ref: '#/components/schemas/ErrorEnvelope'}", defaultExample: true)
+        #expect(throws: Translator.Unsupported.self) { try translate(withExample) }
+        let notAnError = SpecFixtures.widgets(defaultResponse: "{$ref: '#/components/schemas/Widget'}")
+        #expect(throws: Translator.Unsupported.self) { try translate(notAnError) }
+        let range = SpecFixtures.widgets().replacingOccurrences(of: "'401':", with: "'4XX':")
+        #expect(throws: Translator.Unsupported.self) { try translate(range) }
+    }
+
+    @Test("propertyNames that is not a plain string rule, or on a non-object, is refused rather than left unchecked")
+    func unsupportedPropertyNames() {
+        for extra in [
+            "Keys: {type: object, propertyNames: {enum: [a, b]}}",
+            "Keys: {type: object, propertyNames: {$ref: '#/components/schemas/Color'}}",
+            "Keys: {type: string, propertyNames: {pattern: '^a$'}}",
+        ] {
+            let yaml = SpecFixtures.widgets(extraWidgetProperty: "    " + extra)
+            #expect(throws: Translator.Unsupported.self, "\(extra)") { try translate(yaml) }
+        }
     }
 
     @Test("enum values that collide as Swift names are refused")

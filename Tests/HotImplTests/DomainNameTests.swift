@@ -1,4 +1,5 @@
 import Foundation
+import Generated
 import HotTestSupport
 import Testing
 

@@ -132,6 +132,29 @@ struct SchemaValidatorTests {
         #expect(Self.validator.issues(["a": ["x"], "b": [1]], against: map).map(\.field) == ["b[0]"])
     }
 
+    @Test("propertyNames checks every key and names the object and the key; the values are still checked")
+    func propertyNames() throws {
+        let map = SchemaRule.object(ObjectRule(
+            additional: .schema(.array(items: .plainString, minItems: 1)),
+            propertyNames: StringRule(pattern: "^[a-z]+:.+$")))
+        #expect(Self.validator.issues(["stream:*": ["read"], "event:user:*": ["create"]], against: map, at: "permissions").isEmpty)
+        let issues = Self.validator.issues(["": ["read"], "no-colon": ["read"], "stream:*": []], against: map, at: "permissions")
+        #expect(issues.map(\.field) == ["permissions", "permissions", "permissions.stream:*"])
+        #expect(issues.map(\.message) == [
+            "key '' must match the pattern ^[a-z]+:.+$", "key 'no-colon' must match the pattern ^[a-z]+:.+$",
+            "must have at least 1 item",
+        ])
+        let error = try #require(throws: APIError.self) {
+            try Self.validator.validate(["no-colon": ["read"]], against: map, at: "permissions")
+        }
+        #expect(error.message == "Invalid field 'permissions': key 'no-colon' must match the pattern ^[a-z]+:.+$")
+        // Length bounds apply to keys as to strings.
+        let short = SchemaRule.object(ObjectRule(propertyNames: StringRule(minLength: 1, maxLength: 3)))
+        #expect(Self.validator.issues(["abcd": 1, "": 2, "ab": 3], against: short).map(\.message) == [
+            "key '' must not be empty", "key 'abcd' must be at most 3 characters",
+        ])
+    }
+
     @Test("nullable accepts null and otherwise checks the inner schema")
     func nullable() {
         #expect(Self.fields(Self.with("owner", nil)).isEmpty)

@@ -2,7 +2,7 @@ import Foundation
 import OpenAPIKit
 import Yams
 
-/// Layer 1: YAML text → a typed OpenAPI 3.1 document.
+/// Layer 1: YAML text → a typed OpenAPI 3.1 document (with `SchemaKeywords` carried over).
 enum SpecParser {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -10,7 +10,14 @@ enum SpecParser {
 
     static func parse(yaml: String) throws -> OpenAPI.Document {
         do {
-            return try YAMLDecoder().decode(OpenAPI.Document.self, from: yaml)
+            // The resolver YAMLDecoder uses for text: without it `'200':` keys would not decode as status codes.
+            let parser = try Parser(yaml: yaml, resolver: Resolver.basic.appending(Resolver.Rule.merge))
+            return try withExtendedLifetime(parser) {
+                guard let node = try parser.singleRoot() else { throw Failure(description: "spec/openapi.yaml is empty") }
+                return try YAMLDecoder().decode(OpenAPI.Document.self, from: SchemaKeywords.carry(node))
+            }
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure(description: "spec/openapi.yaml is not a valid OpenAPI 3.1 document: \(error)")
         }

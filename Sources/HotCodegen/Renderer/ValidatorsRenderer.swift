@@ -46,7 +46,7 @@ enum ValidatorsRenderer {
                 w.line("}")
             }
             w.line()
-            w.doc("The schema of an operation's response body for a status, if it has a JSON body.")
+            w.doc("The schema of an operation's response body for a status, if it has a JSON body (a status the operation does not list has its `default` response's).")
             w.block("public static func response(operationId: String, status: Int) -> SchemaRule?") { w in
                 w.line("switch (operationId, status) {")
                 for operation in api.operations {
@@ -54,6 +54,9 @@ enum ValidatorsRenderer {
                         if let rule = response.rule {
                             w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return \(expression(rule))")
                         }
+                    }
+                    if let rule = operation.defaultResponseRule {
+                        w.line("case (\(Literal.string(operation.operationId)), _): return \(expression(rule))")
                     }
                 }
                 w.line("default: return nil")
@@ -76,7 +79,7 @@ enum ValidatorsRenderer {
             return ".string(\(stringRule(string)))"
         case .array(let items, let minItems, let maxItems):
             return ".array(items: \(expression(items)), minItems: \(Literal.optional(minItems)), maxItems: \(Literal.optional(maxItems)))"
-        case .object(let properties, let required, let additional):
+        case .object(let properties, let required, let additional, let propertyNames):
             let props = properties.map { "(\(Literal.string($0.name)), \(expression($0.rule)))" }.joined(separator: ", ")
             let requiredList = required.map(Literal.string).joined(separator: ", ")
             let additionalExpression: String
@@ -85,7 +88,8 @@ enum ValidatorsRenderer {
             case .forbidden: additionalExpression = ".forbidden"
             case .schema(let value): additionalExpression = ".schema(\(expression(value)))"
             }
-            return ".object(ObjectRule(properties: [\(props)], required: [\(requiredList)], additional: \(additionalExpression)))"
+            let names = propertyNames.map { ", propertyNames: \(stringRule($0))" } ?? ""
+            return ".object(ObjectRule(properties: [\(props)], required: [\(requiredList)], additional: \(additionalExpression)\(names)))"
         case .ref(let name):
             return ".ref(\(Literal.string(name)))"
         case .nullable(let inner):

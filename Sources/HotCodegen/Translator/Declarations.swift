@@ -51,7 +51,8 @@ indirect enum RuleDecl: Equatable {
     case number(minimum: Double?, maximum: Double?)
     case string(StringRuleDecl)
     case array(items: RuleDecl, minItems: Int?, maxItems: Int?)
-    case object(properties: [(name: String, rule: RuleDecl)], required: [String], additional: AdditionalDecl)
+    /// `propertyNames`: the rule every key of the object must meet.
+    case object(properties: [(name: String, rule: RuleDecl)], required: [String], additional: AdditionalDecl, propertyNames: StringRuleDecl? = nil)
     case ref(String)
     case nullable(RuleDecl)
 
@@ -207,6 +208,9 @@ struct OperationDecl: Equatable {
     var parameters: [ParameterDecl]
     var body: BodyDecl?
     var responses: [ResponseDecl]
+    /// The `default` response's schema: what any status `responses` does not list answers with
+    /// (the error envelope). Not an `Output` case: the handler throws `APIError` for those.
+    var defaultResponseRule: RuleDecl?
     var credentials: [String]
     /// All must be granted; empty when the spec says `x-hot-permission: none`.
     var permissions: [PermissionDecl]

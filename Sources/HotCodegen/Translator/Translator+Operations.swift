@@ -43,12 +43,17 @@ extension Translator {
         }
 
         var responses: [ResponseDecl] = []
+        var defaultResponseRule: RuleDecl?
         var examples: [ExampleDecl] = []
         for (statusCode, responseEither) in operation.responses {
-            guard case .status(let status) = statusCode.value else {
-                throw Unsupported(description: "\(operationId): only explicit status codes are supported")
-            }
             let response = try components.lookup(responseEither)
+            if statusCode.value == .default {
+                defaultResponseRule = try defaultRule(response, operationId: operationId)
+                continue
+            }
+            guard case .status(let status) = statusCode.value else {
+                throw Unsupported(description: "\(operationId): only explicit status codes and default are supported (no ranges such as 4XX)")
+            }
             let (decl, contentType, content) = try responseDecl(response, status: status, typeName: typeName)
             responses.append(decl)
             guard let content, let contentType else { continue }
@@ -99,7 +104,7 @@ extension Translator {
         let decl = OperationDecl(
             operationId: operationId, typeName: typeName, method: method.uppercased(), path: path,
             summary: operation.summary, doc: operation.description, parameters: parameters, body: body,
-            responses: responses, credentials: credentials, permissions: permissions, sseEvents: sseEvents
+            responses: responses, defaultResponseRule: defaultResponseRule, credentials: credentials, permissions: permissions, sseEvents: sseEvents
         )
         return (decl, examples)
     }
@@ -142,7 +147,10 @@ extension Translator {
             throw Unsupported(description: "\(operationId): parameter \(parameter.name) must use a schema")
         }
         let schema = try components.lookup(schemaContext.schema)
-        let type = try swiftType(schema, hint: Naming.upperCamel(operationId) + Naming.upperCamel(parameter.name)).unwrapped
+        // A `$ref` to a string enum component is that enum, not a String.
+        let enumName = schemaContext.schema.a?.name.flatMap { isStringEnum($0) ? $0 : nil }
+        let type = try enumName.map(SwiftType.named)
+            ?? swiftType(schema, hint: Naming.upperCamel(operationId) + Naming.upperCamel(parameter.name)).unwrapped
         var stringRule: StringRuleDecl?
         var minimum: Int?
         var maximum: Int?
@@ -230,6 +238,26 @@ extension Translator {
             decl.payload = .binary(contentType: type)
         }
         return (decl, type, content)
+    }
+
+    /// `default`: the error envelope for any status the operation does not list. It is documentation
+    /// and a response rule, never an `Output` case, so it must be a JSON error body without examples
+    /// (an example there would have no status to be replayed with).
+    private func defaultRule(_ response: OpenAPI.Response, operationId: String) throws -> RuleDecl {
+        guard response.content.count == 1, let (contentType, contentEither) = response.content.first,
+              contentType.typeAndSubtype == "application/json",
+              let schema = try components.lookup(contentEither).schema
+        else {
+            throw Unsupported(description: "\(operationId): the default response must be the JSON error envelope")
+        }
+        let content = try components.lookup(contentEither)
+        guard (content.examples ?? [:]).isEmpty, content.example == nil else {
+            throw Unsupported(description: "\(operationId): the default response has no status, so it cannot carry examples")
+        }
+        guard case .object(_, let object) = try resolved(schema).value, object.properties["error"] != nil else {
+            throw Unsupported(description: "\(operationId): the default response must be the error envelope ({error})")
+        }
+        return try rule(for: schema)
     }
 
     /// Recognises the envelopes by shape: `{data, meta}` and `{data: [...], pagination, meta}`.

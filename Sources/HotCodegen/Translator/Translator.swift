@@ -150,6 +150,10 @@ struct Translator {
     // MARK: Schemas → validation rules
 
     func rule(for schema: JSONSchema) throws -> RuleDecl {
+        let propertyNames = try propertyNamesRule(schema)
+        if propertyNames != nil, !schema.isObject {
+            throw Unsupported(description: "propertyNames is supported only on object schemas")
+        }
         let base: RuleDecl
         switch schema.value {
         case .reference(let reference, _):
@@ -195,7 +199,8 @@ struct Translator {
             base = .object(
                 properties: try object.properties.map { ($0.key, try rule(for: $0.value)) },
                 required: object.requiredProperties,
-                additional: additional
+                additional: additional,
+                propertyNames: propertyNames
             )
         case .fragment:
             return .any
@@ -205,5 +210,31 @@ struct Translator {
             throw Unsupported(description: "allOf/anyOf/not are not supported (see spec/CONVENTIONS.md)")
         }
         return schema.nullable ? .nullable(base) : base
+    }
+
+    /// `propertyNames` (carried by `SchemaKeywords`): a string schema with `pattern`, `minLength`,
+    /// `maxLength`; anything else is refused rather than left unchecked.
+    private func propertyNamesRule(_ schema: JSONSchema) throws -> StringRuleDecl? {
+        guard let extensionName = SchemaKeywords.carried["propertyNames"],
+              let raw = schema.vendorExtensions[extensionName]?.value else { return nil }
+        let supported: Set<String> = ["type", "pattern", "minLength", "maxLength", "description"]
+        guard let keywords = raw as? [String: Any], Set(keywords.keys).isSubset(of: supported),
+              keywords["type"].map({ $0 as? String == "string" }) ?? true
+        else {
+            throw Unsupported(description: "propertyNames must be a string schema with only pattern, minLength, maxLength (and description): \(raw)")
+        }
+        func integer(_ key: String) throws -> Int? {
+            guard let value = keywords[key] else { return nil }
+            guard let number = value as? Int, number >= 0 else {
+                throw Unsupported(description: "propertyNames \(key) must be a non-negative integer, not \(value)")
+            }
+            return number
+        }
+        let pattern = keywords["pattern"]
+        guard pattern == nil || pattern is String else {
+            throw Unsupported(description: "propertyNames pattern must be a string, not \(pattern!)")
+        }
+        let minLength = try integer("minLength")
+        return StringRuleDecl(minLength: minLength.flatMap { $0 > 0 ? $0 : nil }, maxLength: try integer("maxLength"), pattern: pattern as? String)
     }
 }

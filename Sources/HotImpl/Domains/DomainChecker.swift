@@ -1,4 +1,5 @@
 import Foundation
+import Generated
 import Logging
 import ServiceLifecycle
 

@@ -1,18 +1,5 @@
 import Foundation
-
-/// Where a custom domain stands (the API's `status`).
-public enum DomainStatus: String, Sendable, CaseIterable {
-    /// Waiting for the ownership record (the validation CNAME) to be seen.
-    case pendingValidation = "pending_validation"
-    /// Ownership proven, certificate issued; routing is next.
-    case validated
-    /// Routing is being created or deployed.
-    case provisioning
-    /// Serving traffic.
-    case active
-    /// Removal requested: the provider's resources are being torn down, then the row goes.
-    case deleting
-}
+import Generated
 
 /// A custom domain as stored, with what its provider created for it.
 public struct DomainRecord: Sendable, Equatable {
@@ -20,6 +7,7 @@ public struct DomainRecord: Sendable, Equatable {
     public var envId: UUID
     /// Lower-case ASCII (DomainName).
     public var name: String
+    /// The spec's `DomainStatus`.
     public var status: DomainStatus
     /// The provider's handle on the certificate (an ARN for ACM); nil until requested.
     public var certificateRef: String?

@@ -45,7 +45,7 @@ extension HotService {
             _ = try await domainChecker.verify(envId: credential.envId, id: record.id)
             record = try await domain(input.domainId, of: credential)
         }
-        return .ok(DomainVerification(domainId: record.id, domain: record.name, status: record.status.rawValue, message: Self.message(record)))
+        return .ok(DomainVerification(domainId: record.id, domain: record.name, status: record.status, message: Self.message(record)))
     }
 
     /// Domains are managed with API keys only (the operation table admits no other credential;
@@ -62,7 +62,7 @@ extension HotService {
     }
 
     static func domain(_ record: DomainRecord) -> Domain {
-        Domain(domainId: record.id, envId: record.envId, domain: record.name, status: record.status.rawValue,
+        Domain(domainId: record.id, envId: record.envId, domain: record.name, status: record.status,
                acmValidationCnameName: record.validationName, acmValidationCnameValue: record.validationValue,
                cfDistributionDomain: record.routingDomain, createdAt: record.createdAt)
     }

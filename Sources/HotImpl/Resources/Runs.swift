@@ -22,7 +22,7 @@ extension HotService {
         return .ok(run)
     }
 
-    func runFilter(status: String?, type: String?, timeRange: String?) throws -> RunStore.Filter {
+    func runFilter(status: RunStatus?, type: RunType?, timeRange: String?) throws -> RunStore.Filter {
         var since: Date?
         if let timeRange {
             guard let seconds = ISODuration.seconds(timeRange) else {

@@ -284,7 +284,7 @@ public struct RunQueue: Sendable {
         let runJSON = try JSONValue.parse(Envelope.encode(run))
         var flat: [String: JSONValue] = [
             "type": .string(event), "run": runJSON, "run_id": .string(run.runId.lowercased), "stream_id": .string(run.streamId.lowercased),
-            "run_type": .string(run.runType), "env_id": .string(run.envId.lowercased),
+            "run_type": .string(run.runType.rawValue), "env_id": .string(run.envId.lowercased),
             "event_id": run.eventId.map { .string($0.lowercased) } ?? .null, "project_id": run.projectId.map { .string($0.lowercased) } ?? .null,
             "fn_name": row.13.flatMap { ns in row.14.map { .string("\(ns)/\($0)") } } ?? .null,
         ]

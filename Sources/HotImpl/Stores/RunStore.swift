@@ -33,19 +33,27 @@ public struct RunStore: Sendable {
     }
 
     static func run(_ row: Row) throws -> Run {
-        Run(runId: row.0, envId: row.1, streamId: row.2, buildId: row.3, runType: row.4, status: row.5, startTime: row.6,
-            stopTime: row.7, originRunId: row.8, eventId: row.9, result: try row.10.map { try JSONValue.parse(Data($0.utf8)) },
-            projectId: row.11, projectName: row.12)
+        // The table's CHECK constraints keep both columns within the spec's enums.
+        guard let runType = RunType(rawValue: row.4), let status = RunStatus(rawValue: row.5) else {
+            throw RowError(description: "run \(row.0) has run_type '\(row.4)' and status '\(row.5)', outside the API's values")
+        }
+        return Run(runId: row.0, envId: row.1, streamId: row.2, buildId: row.3, runType: runType, status: status, startTime: row.6,
+                   stopTime: row.7, originRunId: row.8, eventId: row.9, result: try row.10.map { try JSONValue.parse(Data($0.utf8)) },
+                   projectId: row.11, projectName: row.12)
+    }
+
+    struct RowError: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// Filters of `GET /v1/runs` and its stats.
     public struct Filter: Sendable {
-        public var status: String?
-        public var type: String?
+        public var status: RunStatus?
+        public var type: RunType?
         /// Only runs started at or after this instant.
         public var since: Date?
 
-        public init(status: String? = nil, type: String? = nil, since: Date? = nil) {
+        public init(status: RunStatus? = nil, type: RunType? = nil, since: Date? = nil) {
             self.status = status
             self.type = type
             self.since = since
@@ -63,8 +71,8 @@ public struct RunStore: Sendable {
         let rows = try await database.query("""
             SELECT \(unescaped: Self.columns), count(*) OVER () FROM \(unescaped: Self.from)
             WHERE r.env_id = \(envId)
-              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
-              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.status?.rawValue)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status?.rawValue))
+              AND (\(filter.type?.rawValue)::text IS NULL OR r.run_type = \(filter.type?.rawValue))
               AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
               AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
             ORDER BY r.start_time DESC, r.run_id DESC LIMIT \(page.limit) OFFSET \(page.offset)
@@ -72,8 +80,8 @@ public struct RunStore: Sendable {
         return try await self.page(rows, request: page, count: """
             SELECT count(*)::bigint FROM run r
             WHERE r.env_id = \(envId)
-              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
-              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.status?.rawValue)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status?.rawValue))
+              AND (\(filter.type?.rawValue)::text IS NULL OR r.run_type = \(filter.type?.rawValue))
               AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
               AND (\(all) OR r.run_id::text = ANY(\(exact)) OR r.run_id::text LIKE ANY(\(prefixes)))
             """)
@@ -88,8 +96,8 @@ public struct RunStore: Sendable {
                    count(*) FILTER (WHERE r.status = 'cancelled')
             FROM run r
             WHERE r.env_id = \(envId)
-              AND (\(filter.status)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status))
-              AND (\(filter.type)::text IS NULL OR r.run_type = \(filter.type))
+              AND (\(filter.status?.rawValue)::text IS NULL OR (CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END) = \(filter.status?.rawValue))
+              AND (\(filter.type?.rawValue)::text IS NULL OR r.run_type = \(filter.type?.rawValue))
               AND (\(filter.since)::timestamptz IS NULL OR r.start_time >= \(filter.since))
             """).all((Int, Int, Int, Int, Int).self)[0]
         return RunStats(totalRuns: row.0, running: row.1, succeeded: row.2, failed: row.3, cancelled: row.4)

@@ -29,7 +29,7 @@ public struct ServiceKeyStore: Sendable {
         }
     }
 
-    public func create(apiKeyId: UUID, envId: UUID, _ key: NewKey, now: Date) async throws -> ServiceKey {
+    public func create(apiKeyId: UUID, envId: UUID, _ key: NewKey, now: Date) async throws -> CreatedServiceKey {
         let id = UUID.v7(now: now)
         let token = BearerToken.newServiceKey(id: id)
         let permissionsText = try JSONColumn.text(key.permissions)
@@ -42,8 +42,8 @@ public struct ServiceKeyStore: Sendable {
                     \(sealed), \(key.expiresAt), \(now))
             RETURNING created_at
             """).all(Date.self)[0]
-        return ServiceKey(serviceKeyId: id, name: key.name, description: key.description, token: token.text,
-                          permissions: key.permissions, metadata: key.metadata, expiresAt: key.expiresAt, createdAt: created)
+        return CreatedServiceKey(serviceKeyId: id, name: key.name, description: key.description, token: token.text,
+                                 permissions: key.permissions, metadata: key.metadata, expiresAt: key.expiresAt, createdAt: created)
     }
 
 

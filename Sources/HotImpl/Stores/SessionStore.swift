@@ -15,7 +15,7 @@ public struct SessionStore: Sendable {
 
     /// Creates a session unless the API key already has the maximum of active ones (429).
     public func create(apiKeyId: UUID, envId: UUID, permissions: [String: [String]], metadata: JSONValue?,
-                       expiresAt: Date, now: Date) async throws -> Session {
+                       expiresAt: Date, now: Date) async throws -> CreatedSession {
         let id = UUID.v7(now: now)
         let token = BearerToken.newSession(id: id)
         let permissionsText = try JSONColumn.text(permissions)
@@ -40,8 +40,8 @@ public struct SessionStore: Sendable {
                 """, logger: database.logger).all(Date.self)
             return rows[0]
         }
-        return Session(sessionId: id, token: token.text, permissions: permissions, metadata: metadata,
-                       expiresAt: expiresAt, createdAt: created)
+        return CreatedSession(sessionId: id, token: token.text, permissions: permissions, metadata: metadata,
+                              expiresAt: expiresAt, createdAt: created)
     }
 
     /// Active (neither expired nor revoked) sessions of an API key, newest first.
