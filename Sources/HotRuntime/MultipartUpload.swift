@@ -16,8 +16,11 @@ public struct MultipartUpload: Sendable {
     public static func read(
         _ request: Request, policy: UploadPolicy, fileFields: Set<String>, textFields: Set<String>
     ) async throws -> MultipartUpload {
+        guard request.headers[.contentType] != nil else {
+            throw APIError(status: .unsupportedMediaType, code: "bad_request", message: "Missing Content-Type: send multipart/form-data")
+        }
+        try RequestInput.requireContentType(request, "multipart/form-data")
         guard let contentType = request.headers[.contentType],
-              contentType.lowercased().hasPrefix("multipart/form-data"),
               let boundary = RequestInput.boundary(of: contentType), !boundary.isEmpty, boundary.utf8.count <= 200
         else {
             throw APIError.badRequest("Expected a multipart/form-data body with a boundary")

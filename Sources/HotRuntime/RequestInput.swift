@@ -78,6 +78,7 @@ public enum RequestInput {
 
     /// Like `jsonBody`, but an empty body is nil.
     public static func optionalJSONBody(_ request: Request, context: HotRequestContext, rule: SchemaRule, validator: SchemaValidator) async throws -> JSONValue? {
+        try requireContentType(request, "application/json")
         let buffer = try await collect(request, context: context, limit: maximumJSONBody)
         guard buffer.readableBytes > 0 else { return nil }
         let value: JSONValue
@@ -107,6 +108,17 @@ public enum RequestInput {
         } catch {
             throw APIError.badRequest("Request body does not match the schema: \(error)")
         }
+    }
+
+    /// 415 unless the body's Content-Type is `expected` (parameters aside; `+json` types count as
+    /// JSON). A body without a Content-Type is taken for what the operation expects.
+    public static func requireContentType(_ request: Request, _ expected: String) throws {
+        guard let header = request.headers[.contentType] else { return }
+        let mediaType = header.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        if mediaType == expected { return }
+        if expected == "application/json", mediaType.hasPrefix("application/"), mediaType.hasSuffix("+json") { return }
+        let shown = String(header.prefix(100))
+        throw APIError(status: .unsupportedMediaType, code: "bad_request", message: "Unsupported Content-Type '\(shown)': send \(expected)")
     }
 
     static func boundary(of contentType: String) -> String? {

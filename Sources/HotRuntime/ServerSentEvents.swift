@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import NIOCore
 
@@ -35,14 +36,34 @@ public struct ServerSentEvent: Sendable, Equatable {
 }
 
 /// The body of an SSE operation: a sequence of events written as they come, until it ends or the
-/// client goes away; `onEnd` runs then, either way (e.g. to drop a subscription).
+/// client goes away; `onEnd` runs then, either way (e.g. to drop a subscription) — also when the
+/// body is never written at all (the client left before the response head went out).
 public struct EventStream: Sendable {
     let write: @Sendable (inout any ResponseBodyWriter) async throws -> Void
 
+    /// Runs its action once: when the body ends, or when the last reference goes.
+    final class EndHook: Sendable {
+        private let action: Mutex<(@Sendable () -> Void)?>
+
+        init(_ action: @escaping @Sendable () -> Void) {
+            self.action = Mutex(action)
+        }
+
+        func run() {
+            action.withLock { action in
+                defer { action = nil }
+                return action
+            }?()
+        }
+
+        deinit { run() }
+    }
+
     public init<Events: AsyncSequence & Sendable>(events: Events, onEnd: @escaping @Sendable () -> Void = {})
     where Events.Element == ServerSentEvent, Events.Failure == Never {
+        let hook = EndHook(onEnd)
         write = { writer in
-            defer { onEnd() }
+            defer { hook.run() }
             for await event in events {
                 try await writer.write(ByteBuffer(string: event.wireFormat))
             }

@@ -283,18 +283,42 @@ struct DomainsTests {
         }
     }
 
-    @Test("a delete while a checker holds the domain wins: the checker's work is not recorded over it")
+    @Test("a delete while a checker holds the domain: no other checker tears down meanwhile; the holder does, before its next call")
     func deleteDuringCheck() async throws {
         let tenant = try await Tenant.make()
         let name = Fixtures.uniqueDomain("example.com")
         let idText = try #require(try await register(tenant, name)["domain_id"]?.stringValue)
         let id = try #require(UUID(uuidString: idText))
         let store = DomainStore(database: tenant.server.database)
+        // A checker holds the domain (as in the middle of a provider call).
         let claim = try #require(try await store.claim(envId: tenant.envId, id: id, now: Date(), lease: .seconds(600)))
         #expect(try await tenant.send(.DELETE, "/v1/domains/\(id.lowercased)").status == 204)
         provider.script(name) { $0.certificate = .issued }
-        let checker = DomainChecker(database: tenant.server.database, provider: provider, envIds: [tenant.envId], logger: tenant.server.logger)
-        #expect(try await checker.check(claim, stoppingAt: nil) == .lost)
-        #expect(try await domain(tenant, id.lowercased)?["status"]?.stringValue == "deleting")
+        // Another checker leaves it alone while it is held (the deletion made it due at once).
+        let other = DomainChecker(database: tenant.server.database, provider: provider, envIds: [tenant.envId], logger: tenant.server.logger)
+        #expect(try await other.pass()[id] == nil)
+        #expect(!provider.calls(name).contains(.tearDown))
+        // The holder sees the deletion before its next provider call, and tears down.
+        let holder = DomainChecker(database: tenant.server.database, provider: provider, envIds: [tenant.envId], logger: tenant.server.logger)
+        #expect(try await holder.check(claim, stoppingAt: nil) == .removed)
+        #expect(provider.calls(name) == [.requestCertificate, .tearDown])
+        #expect(try await domain(tenant, id.lowercased) == nil)
+    }
+
+    @Test("a registration never validated is removed after its lifetime, freeing the name")
+    func pendingExpires() async throws {
+        let tenant = try await Tenant.make()
+        let name = Fixtures.uniqueDomain("example.com")
+        let idText = try #require(try await register(tenant, name)["domain_id"]?.stringValue)
+        let id = try #require(UUID(uuidString: idText))
+        let clock = ManualWallClock(Date())
+        let checker = DomainChecker(database: tenant.server.database, provider: provider, settings: .init(pendingLifetime: .seconds(86_400)),
+                                    clock: clock, envIds: [tenant.envId], logger: tenant.server.logger)
+        clock.advance(by: 3600)
+        #expect(try await checker.pass()[id] == .now(.pendingValidation))
+        clock.advance(by: 86_400)
+        #expect(try await checker.pass()[id] == .removed)
+        #expect(provider.calls(name).last == .tearDown)
+        _ = try await register(try await Tenant.make(), name)
     }
 }

@@ -48,6 +48,7 @@ struct ExampleReplay {
         var sendTwice = false
         var upload = UploadKind.sample
         var closing = false
+        var contentTypeSent: String?
 
         switch example.status {
         case 200..<300:
@@ -92,6 +93,8 @@ struct ExampleReplay {
             guard body == nil else { break }
             if successRequestBody != nil {
                 body = "[]"  // an array where every body of the spec wants an object
+                // An upload's body is a form: one without a boundary.
+                if successRequest?.requestContentType == "multipart/form-data" { contentTypeSent = "multipart/form-data" }
             } else if let idParameter = pathParameterNames.sorted().first(where: { $0.hasSuffix("_id") }) {
                 pathValues[idParameter] = "not-a-uuid"
             } else if isList(operation) {
@@ -106,6 +109,13 @@ struct ExampleReplay {
             // An upload whose build id belongs to another project.
             body = successRequestBody
             upload = .conflicting
+        case 409 where operation.method == .patch:
+            // A rename onto a name another project of the env already has.
+            guard let success = successRequestBody, let name = (try? JSONValue.parse(Data(success.utf8)))?["name"]?.stringValue else {
+                return (.notReproducible("409 needs a conflicting resource"), [])
+            }
+            _ = try await tenant.createProject(name)
+            body = success
         case 409:
             guard operation.method == .post, let success = successRequestBody else {
                 return (.notReproducible("409 needs a conflicting resource"), [])
@@ -128,6 +138,10 @@ struct ExampleReplay {
                 return (.notReproducible("413 for a non-JSON body"), [])
             }
             body = #"{"padding":""# + String(repeating: "x", count: RequestInput.maximumJSONBody) + #""}"#
+        case 415:
+            // The success body, labelled as something the operation does not take.
+            body = successRequestBody
+            contentTypeSent = "text/plain"
         case 500:
             // A server that fails inside every operation.
             tenant.server.baseURL = try await FaultyApp.baseURL()
@@ -166,7 +180,7 @@ struct ExampleReplay {
         if let query { path += "?" + query }
 
         let method = HTTPMethod(rawValue: operation.method.rawValue)
-        var contentType = example.requestContentType
+        var contentType = contentTypeSent ?? example.requestContentType
             ?? (body != nil && body == successRequestBody ? successRequest?.requestContentType : nil) ?? "application/json"
         var data = body.map { Data($0.utf8) }
         if contentType == "multipart/form-data", let fields = body {

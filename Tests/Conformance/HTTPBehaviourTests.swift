@@ -138,6 +138,26 @@ struct HTTPBehaviourTests {
 
     // MARK: Routing and validation
 
+    @Test("a body whose Content-Type the operation does not take is a 415; JSON types with parameters, +json and none are read as JSON")
+    func contentTypes() async throws {
+        let tenant = try await Tenant.make()
+        for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"] {
+            let reply = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"ct-\#(UUID().uuidString.prefix(8).lowercased())"}"#, contentType: type)
+            Self.expectErrorEnvelope(reply, status: 415, code: "bad_request")
+            #expect(reply.json?["error"]?["message"]?.stringValue?.contains("send application/json") == true)
+        }
+        for type in ["application/json; charset=utf-8", "Application/JSON", "application/vnd.hot+json", ""] {
+            let reply = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"ct-\#(UUID().uuidString.prefix(8).lowercased())"}"#, contentType: type)
+            #expect(reply.status == 201, "\(type): \(reply.status)")
+        }
+        // An upload must be multipart: JSON is a 415, multipart without a boundary a 400.
+        _ = try await tenant.createProject("ct-upload")
+        Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects/ct-upload/builds", body: "{}"), status: 415, code: "bad_request")
+        Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects/ct-upload/builds", body: "{}", contentType: ""), status: 415, code: "bad_request")
+        Self.expectErrorEnvelope(try await tenant.send(.POST, "/v1/projects/ct-upload/builds", body: "x", contentType: "multipart/form-data"),
+                                 status: 400, code: "bad_request")
+    }
+
     @Test("an unknown path answers 404 not_found in the envelope")
     func unknownPath() async throws {
         let tenant = try await Tenant.make()

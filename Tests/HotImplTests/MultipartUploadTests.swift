@@ -81,11 +81,11 @@ struct MultipartUploadTests {
         }
     }
 
-    @Test("a body that is not multipart/form-data with a boundary is a 400")
+    @Test("a body that is not multipart/form-data is a 415; one without a boundary a 400")
     func notMultipart() async throws {
-        for contentType in ["application/json", "multipart/form-data"] {
+        for (contentType, status) in [("application/json", HTTPResponse.Status.unsupportedMediaType), ("multipart/form-data", .badRequest)] {
             let error = await #expect(throws: APIError.self) { try await read(request(form([("hash", nil, "a")]), contentType: contentType)) }
-            #expect(error?.status == .badRequest)
+            #expect(error?.status == status, "\(contentType)")
         }
     }
 }

@@ -148,7 +148,7 @@ enum RoutesRenderer {
     static func statusExpression(_ code: Int) -> String {
         let named: [Int: String] = [
             200: ".ok", 201: ".created", 202: ".accepted", 204: ".noContent", 400: ".badRequest", 401: ".unauthorized",
-            403: ".forbidden", 404: ".notFound", 409: ".conflict", 413: ".contentTooLarge", 429: ".tooManyRequests",
+            403: ".forbidden", 404: ".notFound", 409: ".conflict", 413: ".contentTooLarge", 415: ".unsupportedMediaType", 429: ".tooManyRequests",
             500: ".internalServerError", 501: ".notImplemented", 503: ".serviceUnavailable",
         ]
         return named[code] ?? "HTTPResponse.Status(code: \(code))"

@@ -58,6 +58,7 @@ enum Naming {
         case 405: "methodNotAllowed"
         case 409: "conflict"
         case 413: "contentTooLarge"
+        case 415: "unsupportedMediaType"
         case 422: "unprocessableContent"
         case 429: "tooManyRequests"
         case 500: "internalServerError"

@@ -26,14 +26,23 @@ public final class CredentialUsage: Sendable {
             return pending
         }
         guard !batch.isEmpty else { return 0 }
-        for (kind, table, column) in [(CredentialKind.session, "session", "session_id"), (.serviceKey, "service_key", "service_key_id")] {
-            let uses = batch.filter { $0.value.kind == kind }
-            guard !uses.isEmpty else { continue }
-            try await database.query("""
-                UPDATE \(unescaped: table) SET last_used_at = u.at
-                FROM unnest(\(Array(uses.keys)), \(uses.values.map(\.at))) AS u(id, at)
-                WHERE \(unescaped: column) = u.id AND (last_used_at IS NULL OR last_used_at < u.at)
-                """)
+        do {
+            for (kind, table, column) in [(CredentialKind.session, "session", "session_id"), (.serviceKey, "service_key", "service_key_id")] {
+                let uses = batch.filter { $0.value.kind == kind }
+                guard !uses.isEmpty else { continue }
+                try await database.query("""
+                    UPDATE \(unescaped: table) SET last_used_at = u.at
+                    FROM unnest(\(uses.map(\.key)), \(uses.map(\.value.at))) AS u(id, at)
+                    WHERE \(unescaped: column) = u.id AND (last_used_at IS NULL OR last_used_at < u.at)
+                    """)
+            }
+        } catch {
+            // Not lost (PostgreSQL away, or a deadlock with a revocation): kept for the next write,
+            // where a later use of the same credential wins.
+            pending.withLock { pending in
+                for (id, use) in batch where (pending[id]?.at ?? .distantPast) < use.at { pending[id] = use }
+            }
+            throw error
         }
         return batch.count
     }
@@ -50,8 +59,7 @@ public final class CredentialUsage: Sendable {
 
         func run() async throws {
             await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
+                while await pause(interval) {
                     await write()
                 }
             }

@@ -18,12 +18,16 @@ public struct DomainChecker: Service {
         public var lease: Duration
         /// Domains claimed per pass.
         public var batch: Int
+        /// How long a registration may stay unvalidated before it is removed.
+        public var pendingLifetime: Duration
 
-        public init(interval: Duration = .seconds(30), maxInterval: Duration = .seconds(3600), lease: Duration = .seconds(600), batch: Int = 20) {
+        public init(interval: Duration = .seconds(30), maxInterval: Duration = .seconds(3600), lease: Duration = .seconds(600), batch: Int = 20,
+                    pendingLifetime: Duration = .seconds(7 * 86_400)) {
             self.interval = interval
             self.maxInterval = maxInterval
             self.lease = lease
             self.batch = batch
+            self.pendingLifetime = pendingLifetime
         }
     }
 
@@ -65,7 +69,7 @@ public struct DomainChecker: Service {
                 } catch {
                     logger.error("domain check pass failed", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: settings.interval)
+                guard await pause(settings.interval) else { return }
             }
         }
     }
@@ -120,7 +124,14 @@ public struct DomainChecker: Service {
             // Each step records the provider's answer before the next call; a handful of steps
             // takes a domain from registration to active.
             for _ in 0..<6 where record.status != goal {
-                guard let next = try await step(record, claim, note: &note) else { return .lost }
+                // The claim is renewed before every provider call, and the row read afresh: a
+                // deletion meanwhile is seen here, and a lost claim stops this checker.
+                guard let current = try await store.renew(claim, now: clock.now(), lease: settings.lease) else { return .lost }
+                record = current
+                guard let next = try await step(record, claim, note: &note) else {
+                    try await store.release(claim, nextCheck: clock.now(), attempts: 0, error: nil, now: clock.now())
+                    return .lost
+                }
                 // Waiting on the provider or the customer; or a setback, retried after a backoff.
                 if next == record || note != nil {
                     record = next
@@ -131,6 +142,10 @@ public struct DomainChecker: Service {
         } catch is Removed {
             return .removed
         } catch is CancellationError {
+            // Shutting down: the claim is given back (from a task not cancelled) rather than held
+            // until its lease runs out.
+            let (store, now) = (self.store, clock.now())
+            await Task { try? await store.release(claim, nextCheck: now, attempts: claim.record.attempts, error: nil, now: now) }.value
             throw CancellationError()
         } catch {
             logger.warning("domain check failed", metadata: ["domain": "\(record.name)", "status": "\(record.status.rawValue)", "error": "\(error)"])
@@ -151,6 +166,11 @@ public struct DomainChecker: Service {
         let now = clock.now()
         switch record.status {
         case .pendingValidation:
+            // A registration never validated is let go, so a name cannot be held by one who does not own it.
+            if now.timeIntervalSince(record.createdAt) > settings.pendingLifetime.seconds {
+                logger.notice("domain never validated; removing it", metadata: ["domain": "\(record.name)"])
+                return try await store.transition(claim, from: .pendingValidation, to: .deleting, now: now)
+            }
             guard record.certificateRef != nil else {
                 return try await store.recordCertificate(claim, try await provider.requestCertificate(for: record), now: now)
             }

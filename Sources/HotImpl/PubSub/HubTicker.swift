@@ -13,7 +13,7 @@ public struct HubTicker: Service {
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                guard await pause(interval) else { return }
                 hub.tick()
             }
         }

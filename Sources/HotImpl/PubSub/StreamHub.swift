@@ -28,12 +28,15 @@ public final class StreamHub: Sendable {
     public func subscribe(envId: UUID, streamId: UUID?) -> Subscription {
         let id = UUID()
         let (messages, continuation) = AsyncStream.makeStream(of: StreamMessage.self, bufferingPolicy: .bufferingOldest(bufferLimit))
-        if closed.withLock({ $0 }) {
-            continuation.finish()
-            return Subscription(id: id, messages: messages)
-        }
-        subscribers.withLock { $0[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation) }
+        // Set before the subscriber is reachable, so a finish from any side removes it.
         continuation.onTermination = { [weak self] _ in self?.remove(id, envId: envId) }
+        // Checked under the same lock `close` takes: a subscription racing a shutdown is not kept.
+        let admitted = subscribers.withLock { all in
+            guard !closed.withLock({ $0 }) else { return false }
+            all[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation)
+            return true
+        }
+        if !admitted { continuation.finish() }
         return Subscription(id: id, messages: messages)
     }
 
@@ -69,7 +72,7 @@ public final class StreamHub: Sendable {
     /// Ends every subscription, now and to come: the process is shutting down, and feeds must not
     /// hold the HTTP server's graceful shutdown (clients reconnect elsewhere and resume).
     public func close() {
-        closed.withLock { $0 = true }
+        subscribers.withLock { _ in closed.withLock { $0 = true } }
         disconnectAll()
     }
 

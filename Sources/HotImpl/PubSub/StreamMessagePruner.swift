@@ -18,7 +18,7 @@ struct StreamMessagePruner: Service {
                 } catch {
                     database.logger.warning("could not prune stream messages", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: interval)
+                guard await pause(interval) else { return }
             }
         }
     }

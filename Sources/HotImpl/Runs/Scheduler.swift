@@ -41,7 +41,7 @@ public struct Scheduler: Service {
                 } catch {
                     logger.error("scheduler pass failed", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: interval)
+                guard await pause(interval) else { return }
             }
         }
     }

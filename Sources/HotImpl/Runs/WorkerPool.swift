@@ -52,7 +52,7 @@ public struct WorkerPool: Service {
                 group.addTask {
                     // The slow poll: a notification missed while reconnecting, a retry whose delay passed.
                     while !stopping.isSet {
-                        try await Task.sleep(for: configuration.pollInterval)
+                        guard await pause(configuration.pollInterval) else { return }
                         work.signal()
                     }
                 }

@@ -125,20 +125,31 @@ extension HotConfiguration {
     }
 
     /// The self-hosted domain provider: validation records checked with DNS lookups at `HOT_DNS_RESOLVER`.
-    public func makeDomainProvider(secrets: SecretBox) throws -> any DomainProvider {
-        let server: SocketAddress
+    public func makeDomainProvider(secrets: SecretBox, logger: Logger) throws -> any DomainProvider {
+        let lookup: any DNSLookup
         if let dnsResolver {
             do {
-                server = try DNSResolver.address(dnsResolver)
+                lookup = DNSResolver(server: try DNSResolver.address(dnsResolver))
             } catch {
-                throw Invalid(description: "HOT_DNS_RESOLVER must be host[:port] (got \(dnsResolver)): \(error)")
+                throw Invalid(description: "HOT_DNS_RESOLVER must be ip[:port] (got \(dnsResolver)): \(error)")
             }
         } else if let system = DNSResolver.systemServer() {
-            server = system
+            lookup = DNSResolver(server: system)
         } else {
-            throw Invalid(description: "no nameserver in /etc/resolv.conf: set HOT_DNS_RESOLVER to the DNS server that checks custom domains")
+            // Serving needs no DNS: only custom domains' checks do, and they fail (and are retried) until one is configured.
+            logger.warning("no nameserver in /etc/resolv.conf and no HOT_DNS_RESOLVER: custom domains cannot be checked")
+            lookup = NoDNS()
         }
-        return DNSDomainProvider(lookup: DNSResolver(server: server), target: domainTarget, secrets: secrets)
+        return DNSDomainProvider(lookup: lookup, target: domainTarget, secrets: secrets)
+    }
+
+    /// No resolver configured: every lookup fails.
+    struct NoDNS: DNSLookup {
+        struct Unavailable: Error, CustomStringConvertible {
+            var description: String { "no DNS server configured (HOT_DNS_RESOLVER)" }
+        }
+
+        func cnames(of name: String) async throws -> [String] { throw Unavailable() }
     }
 
     /// The storage `HOT_BUILD_STORAGE` names; S3 reads its endpoint and credentials from `environment`.

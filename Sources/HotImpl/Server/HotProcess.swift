@@ -26,7 +26,7 @@ public enum HotProcess {
         let key = try EncryptionKey.load(configured: configuration.encryptionKey, dataDirectory: configuration.dataDirectory)
         let storage = try configuration.makeBuildStorage(logger: logger)
         let runtime = try configuration.makeRuntime(logger: logger)
-        let domainProvider = try configuration.makeDomainProvider(secrets: key)
+        let domainProvider = try configuration.makeDomainProvider(secrets: key, logger: logger)
         sweepSpool(configuration.uploadPolicy.directory, logger: logger)
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
@@ -61,8 +61,12 @@ public enum HotProcess {
             } else if runtime == nil {
                 logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Runs in flight get their whole timeout to finish; past that (a client that stopped
+            // reading a response, say) the rest is cancelled rather than waited for.
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.runtimeTimeout + 30)
+            let group = ServiceGroup(configuration: groupConfiguration)
             try await group.run()
         }
     }

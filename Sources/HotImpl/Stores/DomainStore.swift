@@ -87,11 +87,12 @@ public struct DomainStore: Sendable {
         try await records("SELECT \(unescaped: Self.columns) FROM domain WHERE domain_id = \(id) AND env_id = \(envId)").first
     }
 
-    /// Marks the domain for teardown (any claim on it is voided); false when `envId` has no such domain.
+    /// Marks the domain for teardown; false when `envId` has no such domain. A checker holding it
+    /// keeps its claim: it sees the deletion before its next provider call and tears down itself,
+    /// so no teardown runs while a call that creates something is still in flight.
     public func markDeleting(envId: UUID, id: UUID, now: Date) async throws -> Bool {
         !(try await database.query("""
-            UPDATE domain SET status = 'deleting', attempts = 0, next_check_at = \(now), provisioning_error = NULL,
-                claim_token = NULL, locked_until = NULL, updated_at = \(now)
+            UPDATE domain SET status = 'deleting', attempts = 0, next_check_at = \(now), provisioning_error = NULL, updated_at = \(now)
             WHERE domain_id = \(id) AND env_id = \(envId)
             RETURNING domain_id
             """).all(UUID.self)).isEmpty
@@ -155,13 +156,14 @@ public struct DomainStore: Sendable {
         return try await owned(claim)
     }
 
-    /// Records provisioned routing (kept even when the claim was lost, as for certificates) and
-    /// moves a validated domain to provisioning.
+    /// Records provisioned routing and moves a validated domain to provisioning. The references are
+    /// kept even when the claim was lost, unless another checker's are there already (so teardown
+    /// knows what to remove).
     func recordRouting(_ claim: Claim, _ routing: DomainRouting, now: Date) async throws -> DomainRecord? {
         try await database.query("""
             UPDATE domain SET distribution_ref = \(routing.reference), distribution_domain = \(routing.domain), updated_at = \(now),
                 status = CASE WHEN claim_token = \(claim.token) AND status = 'validated' THEN 'provisioning' ELSE status END
-            WHERE domain_id = \(claim.record.id)
+            WHERE domain_id = \(claim.record.id) AND (distribution_ref IS NULL OR claim_token = \(claim.token))
             """)
         return try await owned(claim)
     }
@@ -177,11 +179,22 @@ public struct DomainStore: Sendable {
             """).first
     }
 
-    /// Ends a claim: the next check is due at `nextCheck`, after `attempts` checks without progress;
+    /// Extends a claim before a provider call; the domain as it now stands, or nil when the claim is
+    /// lost (its lease ran out and another checker took it, or the domain is gone).
+    func renew(_ claim: Claim, now: Date, lease: Duration) async throws -> DomainRecord? {
+        try await records("""
+            UPDATE domain SET locked_until = \(now.addingTimeInterval(lease.seconds))
+            WHERE domain_id = \(claim.record.id) AND claim_token = \(claim.token)
+            RETURNING \(unescaped: Self.columns)
+            """).first
+    }
+
+    /// Ends a claim: the next check is due at `nextCheck` (at once for a domain being deleted), after `attempts` checks without progress;
     /// `error` (nil once a check succeeds) is what the last one ran into.
     func release(_ claim: Claim, nextCheck: Date, attempts: Int, error: String?, now: Date) async throws {
         try await database.query("""
-            UPDATE domain SET claim_token = NULL, locked_until = NULL, next_check_at = \(nextCheck), attempts = \(attempts),
+            UPDATE domain SET claim_token = NULL, locked_until = NULL, attempts = \(attempts),
+                next_check_at = CASE WHEN status = 'deleting' THEN \(now) ELSE \(nextCheck) END,
                 provisioning_error = \(error), updated_at = \(now)
             WHERE domain_id = \(claim.record.id) AND claim_token = \(claim.token)
             """)

@@ -52,7 +52,8 @@ struct Tenant: Sendable {
         if closing { request.headers.add(name: "Connection", value: "close") }
         if authorized { request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)") }
         if let data {
-            request.headers.add(name: "Content-Type", value: contentType)
+            // An empty content type sends none.
+            if !contentType.isEmpty { request.headers.add(name: "Content-Type", value: contentType) }
             request.body = .bytes(ByteBuffer(bytes: data))
         }
         guard closing else {
