@@ -20,7 +20,6 @@ public struct HotService: HotAPI {
 
     let buildInfo: BuildInfo
     let clock: any WallClock
-    let envs: EnvStore
     let projects: ProjectStore
     let sessions: SessionStore
     let serviceKeys: ServiceKeyStore
@@ -46,7 +45,6 @@ public struct HotService: HotAPI {
                 credentialCache: CredentialCache? = nil) {
         self.buildInfo = buildInfo
         self.clock = clock
-        self.envs = EnvStore(database: database)
         self.projects = ProjectStore(database: database)
         self.sessions = SessionStore(database: database)
         self.serviceKeys = ServiceKeyStore(database: database, box: secrets)

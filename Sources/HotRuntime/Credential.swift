@@ -20,8 +20,11 @@ public struct Credential: Sendable, Equatable {
     public var orgId: UUID
     /// Resource URN → actions, as stored with the credential.
     public var permissions: [String: [String]]
+    /// Whether the env is active (as `GET /v1/env` shows it).
+    public var envActive: Bool
 
-    public init(kind: CredentialKind, id: UUID, apiKeyId: UUID, envId: UUID, envName: String, orgId: UUID, permissions: [String: [String]]) {
+    public init(kind: CredentialKind, id: UUID, apiKeyId: UUID, envId: UUID, envName: String, orgId: UUID, permissions: [String: [String]],
+                envActive: Bool = true) {
         self.kind = kind
         self.id = id
         self.apiKeyId = apiKeyId
@@ -29,5 +32,6 @@ public struct Credential: Sendable, Equatable {
         self.envName = envName
         self.orgId = orgId
         self.permissions = permissions
+        self.envActive = envActive
     }
 }

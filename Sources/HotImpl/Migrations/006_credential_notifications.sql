@@ -19,7 +19,7 @@ CREATE TRIGGER session_changed AFTER UPDATE OF revoked_at, permissions, secret_h
     FOR EACH ROW EXECUTE FUNCTION hot_notify_credential('cred', 'session_id');
 CREATE TRIGGER service_key_changed AFTER UPDATE OF revoked_at, permissions, secret_hash, expires_at, env_id, api_key_id OR DELETE ON service_key
     FOR EACH ROW EXECUTE FUNCTION hot_notify_credential('cred', 'service_key_id');
-CREATE TRIGGER env_changed AFTER UPDATE OF name, org_id OR DELETE ON env
+CREATE TRIGGER env_changed AFTER UPDATE OF name, org_id, active OR DELETE ON env
     FOR EACH ROW EXECUTE FUNCTION hot_notify_credential('env', 'env_id');
 CREATE TRIGGER org_changed AFTER UPDATE OF plan OR DELETE ON org
     FOR EACH ROW EXECUTE FUNCTION hot_notify_credential('org', 'org_id');

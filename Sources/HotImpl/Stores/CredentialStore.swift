@@ -25,14 +25,14 @@ public struct CredentialStore: Sendable {
         case .apiKey(let key):
             return try await first(.apiKey, database.query("""
                 SELECT k.api_key_id, k.api_key_id, e.env_id, e.org_id, e.name, k.permissions::text, k.secret_hash,
-                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan
+                       k.revoked_at IS NOT NULL, NULL::timestamptz, o.plan, e.active
                 FROM api_key k JOIN env e ON e.env_id = k.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE k.api_key_id = \(key.keyId)
                 """))
         case .session(let id, _):
             return try await first(.session, database.query("""
                 SELECT s.session_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, e.active
                 FROM session s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.session_id = \(id)
@@ -40,7 +40,7 @@ public struct CredentialStore: Sendable {
         case .serviceKey(let id, _):
             return try await first(.serviceKey, database.query("""
                 SELECT s.service_key_id, s.api_key_id, e.env_id, e.org_id, e.name, s.permissions::text, s.secret_hash,
-                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan
+                       s.revoked_at IS NOT NULL OR k.revoked_at IS NOT NULL, s.expires_at, o.plan, e.active
                 FROM service_key s JOIN api_key k ON k.api_key_id = s.api_key_id
                 JOIN env e ON e.env_id = s.env_id JOIN org o ON o.org_id = e.org_id
                 WHERE s.service_key_id = \(id)
@@ -49,11 +49,12 @@ public struct CredentialStore: Sendable {
     }
 
     private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
-        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String).self)
+        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String, Bool).self)
         guard let row = decoded.first else { return nil }
         let permissions = try JSONColumn.decode([String: [String]].self, from: row.5)
         return Found(
-            credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, envName: row.4, orgId: row.3, permissions: permissions),
+            credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, envName: row.4, orgId: row.3, permissions: permissions,
+                                   envActive: row.10),
             digest: row.6, isRevoked: row.7, expiresAt: row.8, plan: row.9)
     }
 }

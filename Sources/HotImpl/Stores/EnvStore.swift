@@ -25,10 +25,4 @@ public struct EnvStore: Sendable {
         guard let (envId, org, envName, active) = rows.first else { throw StoreError.missing("env \(name)") }
         return Environment(envId: envId, orgId: org, name: envName, active: active)
     }
-
-    public func find(id: UUID) async throws -> Environment? {
-        let rows = try await database.query("SELECT env_id, org_id, name, active FROM env WHERE env_id = \(id)")
-            .all((UUID, UUID, String, Bool).self)
-        return rows.first.map { Environment(envId: $0.0, orgId: $0.1, name: $0.2, active: $0.3) }
-    }
 }
