@@ -19,9 +19,7 @@ struct DomainCheckerProcessTests {
             "HOT_DOMAIN_CHECK_INTERVAL": "1",
         ])
         defer { if serving.process.isRunning { serving.process.terminate() } }
-        var server = try await TestServer.shared.running()
-        server.baseURL = serving.baseURL
-        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: try await ServeProcess.createKey(dataDirectory), keyId: UUID())
+        let tenant = try await serving.tenant(dataDirectory)
 
         let created = try await tenant.send(.POST, "/v1/domains", body: #"{"domain":"App.Example.com"}"#)
         #expect(created.status == 201)

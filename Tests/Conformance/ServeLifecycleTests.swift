@@ -11,32 +11,9 @@ struct ServeLifecycleTests {
     func serveAndStop() async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-serve-\(UUID().lowercased)")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
-        let process = Process()
-        process.executableURL = CommandLineTests.executable
-        process.arguments = ["serve", "--port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "HOT_DATABASE_URL")
-        environment["HOT_DATA_DIR"] = dataDirectory.path
-        environment["HOT_LOG_LEVEL"] = "info"
-        process.environment = environment
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        let exit = ChildProcess.Exit(process)
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-
-        // Wait for the "listening" line (the process's own startup is the only thing to wait on).
-        var port: Int?
-        var log: [String] = []
-        for await line in ChildProcess.lines(of: stderr) {
-            log.append(line)
-            if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(line[range].split(separator: ":").last ?? "")
-                break
-            }
-        }
-        let bound = try #require(port, "no listening line in: \(log.joined(separator: "\n"))")
+        let serving = try await ServeProcess.start(dataDirectory, environment: [:])
+        defer { if serving.process.isRunning { serving.process.terminate() } }
+        let bound = try #require(Int(serving.baseURL.split(separator: ":").last ?? ""))
         #expect(bound != 0)
 
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(bound)/status"), timeout: .seconds(10))
@@ -51,15 +28,13 @@ struct ServeLifecycleTests {
         #expect((keyAttributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
         // A live feed open at shutdown (feeds last 5 minutes) ends at once rather than hold the server.
-        var server = try await TestServer.shared.running()
-        server.baseURL = "http://127.0.0.1:\(bound)"
-        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: try await ServeProcess.createKey(dataDirectory), keyId: UUID())
+        let tenant = try await serving.tenant(dataDirectory)
         let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
         #expect(feed.status == 200)
 
-        process.terminate()  // SIGTERM
+        serving.process.terminate()  // SIGTERM
         #expect(try await feed.next() == nil)
-        #expect(try await exit.status(within: .seconds(30)) == 0)
+        #expect(try await serving.exit.status(within: .seconds(30)) == 0)
         // The cluster this process started is stopped: PostgreSQL removes its pid file on shutdown.
         #expect(!FileManager.default.fileExists(atPath: postmasterPid.path))
     }

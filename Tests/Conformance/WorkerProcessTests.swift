@@ -29,16 +29,8 @@ struct WorkerProcessTests {
         let settings = ["HOT_RUNTIME_URL": runtime.url, "HOT_RUN_LEASE": "2"]
         let first = try await ServeProcess.start(dataDirectory, environment: settings)
         defer { if first.process.isRunning { first.process.terminate() } }
-        let token = try await ServeProcess.createKey(dataDirectory)
-
-        let shared = try await TestServer.shared.running()
-        var server = shared
-        server.baseURL = first.baseURL
-        var tenant = Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
-        _ = try await tenant.createProject("app")
-        let manifest = SampleBundle.manifest(handlers: [(eventType: "crash:test", fn: "::app/on-crash", meta: "{}")])
-        let buildId = try await tenant.uploadBuild("app", zip: SampleBundle.archive(manifest: manifest, method: .deflate))
-        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        var tenant = try await first.tenant(dataDirectory)
+        try await tenant.deployHandler(project: "app", eventType: "crash:test", fn: "::app/on-crash")
         let published = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"crash:test","event_data":{}}"#)
         let streamId = try #require(published.json?["data"]?["stream_id"]?.stringValue)
 
@@ -65,14 +57,8 @@ struct WorkerProcessTests {
         let dataDirectory = try ServeProcess.dataDirectory("hot-queued")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
         let first = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": ""])
-        let token = try await ServeProcess.createKey(dataDirectory)
-        var server = try await TestServer.shared.running()
-        server.baseURL = first.baseURL
-        var tenant = Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
-        _ = try await tenant.createProject("app")
-        let manifest = SampleBundle.manifest(handlers: [(eventType: "queued:test", fn: "::app/on-queued", meta: "{}")])
-        let buildId = try await tenant.uploadBuild("app", zip: SampleBundle.archive(manifest: manifest, method: .deflate))
-        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        var tenant = try await first.tenant(dataDirectory)
+        try await tenant.deployHandler(project: "app", eventType: "queued:test", fn: "::app/on-queued")
 
         // Routed into a run (the event is handled), which nobody executes.
         let feed = try await tenant.sse(.GET, "/v1/env/subscribe")

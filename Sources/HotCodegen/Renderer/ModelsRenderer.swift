@@ -38,7 +38,7 @@ enum ModelsRenderer {
             }
             w.line()
             let parameters = decl.properties.map { property in
-                "\(property.swiftName): \(property.type.rendered)\(property.type.isOptional ? " = nil" : "")"
+                "\(Naming.escaped(property.swiftName)): \(property.type.rendered)\(property.type.isOptional ? " = nil" : "")"
             }
             w.block("public init(\(parameters.joined(separator: ", ")))") { w in
                 for property in decl.properties {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotTestSupport
 import HotRuntime
 
 /// A `multipart/form-data` body, built field by field.
@@ -47,6 +48,15 @@ extension Tenant {
     }
 
     /// Uploads `zip` and returns the new build's id, or fails the test.
+    /// A new project `project` whose deployed build handles `eventType` with `fn`.
+    func deployHandler(project: String, eventType: String, fn: String) async throws {
+        _ = try await createProject(project)
+        let manifest = SampleBundle.manifest(handlers: [(eventType: eventType, fn: fn, meta: "{}")])
+        let buildId = try await uploadBuild(project, zip: SampleBundle.archive(manifest: manifest, method: .deflate))
+        let deploy = try await send(.POST, "/v1/projects/\(project)/builds/\(buildId)/deploy")
+        guard deploy.status == 200 else { throw TestFailure("deploying \(project) answered \(deploy.status)") }
+    }
+
     func uploadBuild(_ project: String, zip: Data, buildId: String? = nil) async throws -> String {
         let reply = try await upload(project, zip: zip, buildId: buildId)
         guard reply.status == 201, let id = reply.json?["data"]?["build_id"]?.stringValue else {

@@ -45,6 +45,13 @@ struct ServeProcess {
         throw TestFailure("hot-server serve exited before listening")
     }
 
+    /// A tenant of the data directory's default env on this process, with a key made by the CLI.
+    func tenant(_ dataDirectory: URL) async throws -> Tenant {
+        var server = try await TestServer.shared.running()
+        server.baseURL = baseURL
+        return Tenant(server: server, envId: UUID(), envName: "development", token: try await Self.createKey(dataDirectory), keyId: UUID())
+    }
+
     /// An API key of the data directory's default env, made with `hot-server keys create`.
     static func createKey(_ dataDirectory: URL) async throws -> String {
         var environment = ProcessInfo.processInfo.environment.merging(["HOT_DATA_DIR": dataDirectory.path, "HOT_LOG_LEVEL": "error"]) { $1 }
