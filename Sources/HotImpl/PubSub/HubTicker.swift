@@ -11,7 +11,7 @@ public struct HubTicker: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 guard await pause(interval) else { return }
                 hub.tick()

@@ -21,7 +21,7 @@ public struct NotificationListener: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             defer { credentials?.listening(false) }
             var delay = Duration.milliseconds(100)
             while !Task.isCancelled {

@@ -9,7 +9,7 @@ struct StreamMessagePruner: Service {
     var interval: Duration = .seconds(300)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await StreamMessages.prune(olderThan: retention, database: database)

@@ -31,7 +31,7 @@ public struct Scheduler: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var state = State(lastChecked: clock.now())
             while !Task.isCancelled {
                 do {
