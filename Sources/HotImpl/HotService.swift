@@ -65,10 +65,10 @@ public struct HotService: HotAPI {
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the
-    /// operations that issue or manage credentials; this guards the handler all the same).
-    func issuingAPIKey(_ context: HotRequestContext) throws -> Credential {
+    /// operations that manage credentials and domains; this guards the handler all the same).
+    func apiKey(_ context: HotRequestContext, managing what: String) throws -> Credential {
         let credential = try context.requireCredential()
-        guard credential.kind == .apiKey else { throw APIError.forbidden("Only API keys can manage sessions and service keys") }
+        guard credential.kind == .apiKey else { throw APIError.forbidden("Only API keys can manage \(what)") }
         return credential
     }
 
@@ -81,13 +81,6 @@ public struct HotService: HotAPI {
         }
     }
 
-    /// What the credential's org's plan allows.
-    func planLimits(_ credential: Credential) async throws -> PlanLimits {
-        guard let plan = try await OrgStore(database: database).plan(orgId: credential.orgId) else {
-            throw APIError.notFound("Organization not found")
-        }
-        return PlanLimits.of(plan: plan)
-    }
 
     /// The 403 `plan_required` of a feature the org's plan lacks.
     func planRequired(_ feature: String) -> APIError {

@@ -22,9 +22,11 @@ public struct Credential: Sendable, Equatable {
     public var permissions: [String: [String]]
     /// Whether the env is active (as `GET /v1/env` shows it).
     public var envActive: Bool
+    /// The org's plan (rate limits, plan-gated features).
+    public var plan: String
 
     public init(kind: CredentialKind, id: UUID, apiKeyId: UUID, envId: UUID, envName: String, orgId: UUID, permissions: [String: [String]],
-                envActive: Bool = true) {
+                envActive: Bool = true, plan: String = "self-hosted") {
         self.kind = kind
         self.id = id
         self.apiKeyId = apiKeyId
@@ -33,5 +35,6 @@ public struct Credential: Sendable, Equatable {
         self.orgId = orgId
         self.permissions = permissions
         self.envActive = envActive
+        self.plan = plan
     }
 }

@@ -128,12 +128,12 @@ struct CredentialCacheTests {
         let other = try await Self.elsewhere(server)
         defer { other.stop() }
         try await other.warm(tenant, id: tenant.keyId)
-        #expect(other.cache.cached(tenant.keyId)?.plan == "pro")
+        #expect(other.cache.cached(tenant.keyId)?.credential.plan == "pro")
 
         try await server.database.client.query("UPDATE org SET plan = 'starter' WHERE org_id = \(org.id)", logger: server.logger)
         try await other.evicted(tenant.keyId)
         try await other.warm(tenant, id: tenant.keyId)
-        #expect(other.cache.cached(tenant.keyId)?.plan == "starter")
+        #expect(other.cache.cached(tenant.keyId)?.credential.plan == "starter")
     }
 
     @Test("GET /v1/env is answered from the cached credential, and a change to the env reaches it")

@@ -8,8 +8,8 @@ import Testing
 struct CredentialCacheUnitTests {
     func found(id: UUID = UUID(), apiKeyId: UUID = UUID(), envId: UUID = UUID(), orgId: UUID = UUID()) -> CredentialStore.Found {
         CredentialStore.Found(
-            credential: Credential(kind: .session, id: id, apiKeyId: apiKeyId, envId: envId, envName: "e", orgId: orgId, permissions: [:]),
-            digest: "d", isRevoked: false, expiresAt: nil, plan: "pro")
+            credential: Credential(kind: .session, id: id, apiKeyId: apiKeyId, envId: envId, envName: "e", orgId: orgId, permissions: [:], plan: "pro"),
+            digest: "d", isRevoked: false, expiresAt: nil)
     }
 
     @Test("nothing is served or kept until the listener listens, nor after it stops")

@@ -44,9 +44,9 @@ public struct Authorizer: RequestAuthorizer {
             _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
             throw error
         }
-        if let rate = policy.requestsPerSecond[found.plan],
+        if let rate = policy.requestsPerSecond[found.credential.plan],
            let wait = limiter.take("org:\(found.credential.orgId.lowercased)", rate: rate, burst: rate) {
-            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(found.plan)")
+            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(found.credential.plan)")
         }
         guard operation.credentials.contains(found.credential.kind) else {
             throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")

@@ -15,9 +15,13 @@ public final class StreamHub: Sendable {
         var continuation: AsyncStream<StreamMessage>.Continuation
     }
 
-    private let subscribers = Mutex<[UUID: [UUID: Subscriber]]>([:])
-    /// Set when the process shuts down: subscriptions end, new ones end at once.
-    private let closed = Mutex(false)
+    private struct State {
+        var subscribers: [UUID: [UUID: Subscriber]] = [:]
+        /// Set when the process shuts down: subscriptions end, new ones end at once.
+        var closed = false
+    }
+
+    private let state = Mutex(State())
     private let bufferLimit: Int
 
     public init(bufferLimit: Int = 1024) {
@@ -31,9 +35,9 @@ public final class StreamHub: Sendable {
         // Set before the subscriber is reachable, so a finish from any side removes it.
         continuation.onTermination = { [weak self] _ in self?.remove(id, envId: envId) }
         // Checked under the same lock `close` takes: a subscription racing a shutdown is not kept.
-        let admitted = subscribers.withLock { all in
-            guard !closed.withLock({ $0 }) else { return false }
-            all[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation)
+        let admitted = state.withLock { state in
+            guard !state.closed else { return false }
+            state.subscribers[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation)
             return true
         }
         if !admitted { continuation.finish() }
@@ -42,8 +46,8 @@ public final class StreamHub: Sendable {
 
     public func publish(_ message: StreamMessage) {
         var overflowing: [AsyncStream<StreamMessage>.Continuation] = []
-        subscribers.withLock { all in
-            guard let subscribers = all[message.envId] else { return }
+        state.withLock { state in
+            guard let subscribers = state.subscribers[message.envId] else { return }
             for subscriber in subscribers.values where subscriber.streamId == nil || subscriber.streamId == message.streamId {
                 if case .dropped = subscriber.continuation.yield(message) { overflowing.append(subscriber.continuation) }
             }
@@ -56,8 +60,8 @@ public final class StreamHub: Sendable {
     /// a full buffer rather than dropping its subscriber: a tick is not worth a disconnect.
     public func tick() {
         let tick = StreamMessage.tick
-        subscribers.withLock { all in
-            for subscribers in all.values {
+        state.withLock { state in
+            for subscribers in state.subscribers.values {
                 for subscriber in subscribers.values { _ = subscriber.continuation.yield(tick) }
             }
         }
@@ -65,32 +69,32 @@ public final class StreamHub: Sendable {
 
     /// Ends one subscription (its taker will not read it).
     public func end(_ subscription: Subscription) {
-        let continuation = subscribers.withLock { all in all.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }
+        let continuation = state.withLock { $0.subscribers.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }
         continuation?.finish()
     }
 
     /// Ends every subscription, now and to come: the process is shutting down, and feeds must not
     /// hold the HTTP server's graceful shutdown (clients reconnect elsewhere and resume).
     public func close() {
-        subscribers.withLock { _ in closed.withLock { $0 = true } }
+        state.withLock { $0.closed = true }
         disconnectAll()
     }
 
     /// Ends every subscription (e.g. when notifications stopped arriving: clients reconnect and resume).
     public func disconnectAll() {
-        let all = subscribers.withLock { all in all.values.flatMap { $0.values.map(\.continuation) } }
+        let all = state.withLock { $0.subscribers.values.flatMap { $0.values.map(\.continuation) } }
         for continuation in all { continuation.finish() }
     }
 
     /// Subscribers now held (for tests and metrics).
     public var subscriberCount: Int {
-        subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } }
+        state.withLock { $0.subscribers.values.reduce(0) { $0 + $1.count } }
     }
 
     private func remove(_ id: UUID, envId: UUID) {
-        subscribers.withLock { all in
-            all[envId]?[id] = nil
-            if all[envId]?.isEmpty == true { all[envId] = nil }
+        state.withLock { state in
+            state.subscribers[envId]?[id] = nil
+            if state.subscribers[envId]?.isEmpty == true { state.subscribers[envId] = nil }
         }
     }
 }

@@ -4,20 +4,20 @@ import HotRuntime
 
 extension HotService {
     public func listDomains(_ input: ListDomains.Input, context: HotRequestContext) async throws -> ListDomains.Output {
-        let credential = try domainAPIKey(context)
+        let credential = try apiKey(context, managing: "custom domains")
         let page = try await domains.list(envId: credential.envId, page: PageRequest(limit: input.limit, offset: input.offset))
         return .ok(Page(items: page.items.map(Self.domain), total: page.total, limit: page.limit, offset: page.offset))
     }
 
     public func createDomain(_ input: CreateDomain.Input, context: HotRequestContext) async throws -> CreateDomain.Output {
-        let credential = try domainAPIKey(context)
+        let credential = try apiKey(context, managing: "custom domains")
         let name: String
         do {
             name = try DomainName.normalize(input.body.domain)
         } catch let invalid as DomainName.Invalid {
             throw APIError.badRequest(invalid.description)
         }
-        let limit = try await planLimits(credential).customDomains
+        let limit = PlanLimits.of(plan: credential.plan).customDomains
         guard limit != 0 else { throw planRequired("Custom domains") }
         let claim = try await domains.create(
             envId: credential.envId, orgId: credential.orgId, name: name, limit: limit, now: clock.now(), lease: domainChecker.settings.lease)
@@ -25,12 +25,12 @@ extension HotService {
     }
 
     public func getDomain(_ input: GetDomain.Input, context: HotRequestContext) async throws -> GetDomain.Output {
-        let credential = try domainAPIKey(context)
+        let credential = try apiKey(context, managing: "custom domains")
         return .ok(Self.domain(try await domain(input.domainId, of: credential)))
     }
 
     public func deleteDomain(_ input: DeleteDomain.Input, context: HotRequestContext) async throws -> DeleteDomain.Output {
-        let credential = try domainAPIKey(context)
+        let credential = try apiKey(context, managing: "custom domains")
         guard try await domains.markDeleting(envId: credential.envId, id: input.domainId, now: clock.now()) else {
             throw APIError.notFound("Domain not found")
         }
@@ -38,7 +38,7 @@ extension HotService {
     }
 
     public func verifyDomain(_ input: VerifyDomain.Input, context: HotRequestContext) async throws -> VerifyDomain.Output {
-        let credential = try domainAPIKey(context)
+        let credential = try apiKey(context, managing: "custom domains")
         var record = try await domain(input.domainId, of: credential)
         if [.pendingValidation, .provisioning].contains(record.status) {
             // One check now; while another checker holds the domain, its current state is the answer.
@@ -46,14 +46,6 @@ extension HotService {
             record = try await domain(input.domainId, of: credential)
         }
         return .ok(DomainVerification(domainId: record.id, domain: record.name, status: record.status, message: Self.message(record)))
-    }
-
-    /// Domains are managed with API keys only (the operation table admits no other credential;
-    /// this guards the handler all the same).
-    private func domainAPIKey(_ context: HotRequestContext) throws -> Credential {
-        let credential = try context.requireCredential()
-        guard credential.kind == .apiKey else { throw APIError.forbidden("Only API keys can manage custom domains.") }
-        return credential
     }
 
     private func domain(_ id: UUID, of credential: Credential) async throws -> DomainRecord {

@@ -4,10 +4,10 @@ import HotRuntime
 
 extension HotService {
     public func createServiceKey(_ input: CreateServiceKey.Input, context: HotRequestContext) async throws -> CreateServiceKey.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "service keys")
         let body = input.body
         try checkIssuable(body.permissions, by: issuer)
-        guard try await planLimits(issuer).serviceKeys else { throw planRequired("Service keys") }
+        guard PlanLimits.of(plan: issuer.plan).serviceKeys else { throw planRequired("Service keys") }
         let now = clock.now()
         let key = ServiceKeyStore.NewKey(
             name: body.name, description: body.description, permissions: body.permissions, metadata: body.metadata,
@@ -16,12 +16,12 @@ extension HotService {
     }
 
     public func listServiceKeys(_ input: ListServiceKeys.Input, context: HotRequestContext) async throws -> ListServiceKeys.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "service keys")
         return .ok(try await serviceKeys.list(apiKeyId: issuer.apiKeyId, page: PageRequest(limit: input.limit, offset: input.offset)))
     }
 
     public func getServiceKey(_ input: GetServiceKey.Input, context: HotRequestContext) async throws -> GetServiceKey.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "service keys")
         guard let key = try await serviceKeys.find(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId) else {
             throw APIError.notFound("Service key not found")
         }
@@ -29,7 +29,7 @@ extension HotService {
     }
 
     public func revokeServiceKey(_ input: RevokeServiceKey.Input, context: HotRequestContext) async throws -> RevokeServiceKey.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "service keys")
         defer { credentialCache?.evict(.credential(input.serviceKeyId)) }
         guard try await serviceKeys.revoke(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId, now: clock.now()) else {
             throw APIError.notFound("Service key not found")
@@ -38,7 +38,7 @@ extension HotService {
     }
 
     public func revokeAllServiceKeys(_ input: RevokeAllServiceKeys.Input, context: HotRequestContext) async throws -> RevokeAllServiceKeys.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "service keys")
         defer { credentialCache?.evict(.apiKey(issuer.apiKeyId)) }
         return .ok(RevokedCount(revokedCount: try await serviceKeys.revokeAll(apiKeyId: issuer.apiKeyId, now: clock.now())))
     }

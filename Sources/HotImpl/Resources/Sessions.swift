@@ -6,7 +6,7 @@ extension HotService {
     public static let defaultSessionLifetime = 3600
 
     public func createSession(_ input: CreateSession.Input, context: HotRequestContext) async throws -> CreateSession.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "sessions")
         try checkIssuable(input.body.permissions, by: issuer)
         // 1 ... 86400 is enforced by the spec's schema before the handler runs.
         let lifetime = input.body.expiresIn ?? Self.defaultSessionLifetime
@@ -17,13 +17,13 @@ extension HotService {
     }
 
     public func listSessions(_ input: ListSessions.Input, context: HotRequestContext) async throws -> ListSessions.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "sessions")
         return .ok(try await sessions.listActive(
             apiKeyId: issuer.apiKeyId, now: clock.now(), page: PageRequest(limit: input.limit, offset: input.offset)))
     }
 
     public func revokeSession(_ input: RevokeSession.Input, context: HotRequestContext) async throws -> RevokeSession.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "sessions")
         defer { credentialCache?.evict(.credential(input.sessionId)) }
         guard try await sessions.revoke(id: input.sessionId, apiKeyId: issuer.apiKeyId, now: clock.now()) else {
             throw APIError.notFound("Session not found")
@@ -32,7 +32,7 @@ extension HotService {
     }
 
     public func revokeAllSessions(_ input: RevokeAllSessions.Input, context: HotRequestContext) async throws -> RevokeAllSessions.Output {
-        let issuer = try issuingAPIKey(context)
+        let issuer = try apiKey(context, managing: "sessions")
         defer { credentialCache?.evict(.apiKey(issuer.apiKeyId)) }
         return .ok(RevokedCount(revokedCount: try await sessions.revokeAll(apiKeyId: issuer.apiKeyId, now: clock.now())))
     }

@@ -11,7 +11,6 @@ public struct CredentialStore: Sendable {
         /// The credential, or the API key that issued it, is revoked.
         public var isRevoked: Bool
         public var expiresAt: Date?
-        public var plan: String
     }
 
     let database: Database
@@ -54,7 +53,7 @@ public struct CredentialStore: Sendable {
         let permissions = try JSONColumn.decode([String: [String]].self, from: row.5)
         return Found(
             credential: Credential(kind: kind, id: row.0, apiKeyId: row.1, envId: row.2, envName: row.4, orgId: row.3, permissions: permissions,
-                                   envActive: row.10),
-            digest: row.6, isRevoked: row.7, expiresAt: row.8, plan: row.9)
+                                   envActive: row.10, plan: row.9),
+            digest: row.6, isRevoked: row.7, expiresAt: row.8)
     }
 }

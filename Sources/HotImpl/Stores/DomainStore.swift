@@ -40,8 +40,9 @@ public struct DomainStore: Sendable {
         let token = UUID()
         do {
             return try await database.transaction { connection in
-                _ = try await connection.query("SELECT org_id FROM org WHERE org_id = \(orgId) FOR UPDATE", logger: database.logger).all(UUID.self)
                 if limit >= 0 {
+                    // Serialises the org's registrations while it counts (an unlimited plan needs no lock).
+                    _ = try await connection.query("SELECT org_id FROM org WHERE org_id = \(orgId) FOR UPDATE", logger: database.logger).all(UUID.self)
                     let count = try await connection.query("""
                         SELECT count(*)::bigint FROM domain JOIN env USING (env_id)
                         WHERE env.org_id = \(orgId) AND domain.status <> 'deleting'

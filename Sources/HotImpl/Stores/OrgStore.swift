@@ -38,11 +38,6 @@ public struct OrgStore: Sendable {
         return Org(id: id, name: name, plan: plan)
     }
 
-    /// The org's plan; nil when it does not exist.
-    public func plan(orgId: UUID) async throws -> String? {
-        try await database.query("SELECT plan FROM org WHERE org_id = \(orgId)").all(String.self).first
-    }
-
     public func setDefaultPlan(_ plan: String) async throws -> Org {
         guard Self.plans.contains(plan) else { throw StoreError.invalid("unknown plan \(plan): use one of \(Self.plans.joined(separator: ", "))") }
         var org = try await ensureDefault()
