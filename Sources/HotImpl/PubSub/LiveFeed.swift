@@ -4,9 +4,9 @@ import HotRuntime
 /// An SSE response fed from the hub: frames known at subscription (a snapshot or a replay), then
 /// live messages, a comment heartbeat while idle, and `stream:complete` when its time is up.
 ///
-/// It runs in the response's own task, pulling from its hub subscription as the client takes
-/// frames: an idle subscriber costs its connection, a suspended read and a small buffer, no task or
-/// timer of its own. The subscription's buffer is bounded: a client that stops reading falls
+/// Served in the response's own task, it pulls from its hub subscription as the client takes
+/// frames; taken over by the connection (`FeedHandover`), the event loop pushes them, and an idle
+/// subscriber costs its socket and a few small objects, no task or timer of its own. The subscription's buffer is bounded: a client that stops reading falls
 /// behind, its subscription is dropped by the hub, and its feed ends.
 public struct LiveFeed: AsyncSequence, Sendable {
     public typealias Element = ServerSentEvent
@@ -26,12 +26,11 @@ public struct LiveFeed: AsyncSequence, Sendable {
 
     let initial: [ServerSentEvent]
     let messages: AsyncStream<StreamMessage>
-    let skipThrough: Int64
-    let frame: @Sendable (StreamMessage) -> ServerSentEvent?
-    let completion: ServerSentEvent?
-    let settings: Settings
+    let progress: FeedProgress
 
-    /// The feed as a response body; `unsubscribe` runs when it ends, however it ends.
+    /// The feed as a response body; `unsubscribe` runs when it ends, however it ends. Served on a
+    /// connection that can take it over (`FeedHandover`), it leaves the response's task: the
+    /// connection's event loop writes it, with no task at all.
     /// - Parameters:
     ///   - initial: sent first, in order.
     ///   - subscription: live messages (taken before `initial` was computed, so nothing falls between).
@@ -44,21 +43,25 @@ public struct LiveFeed: AsyncSequence, Sendable {
         unsubscribe: @escaping @Sendable () -> Void
     ) -> EventStream {
         // A comment first: the response head goes out now, not with the first event.
-        let feed = LiveFeed(initial: [.comment("connected")] + initial, messages: subscription.messages, skipThrough: skipThrough,
-                            frame: frame, completion: completion, settings: settings)
+        let initial = [ServerSentEvent.comment("connected")] + initial
+        let progress = FeedProgress(skipThrough: skipThrough, frame: frame, completion: completion, settings: settings, start: .now)
+        if let handover = FeedHandover.current {
+            handover.offer(DetachedFeed(initial: initial, mailbox: subscription.mailbox, progress: progress, unsubscribe: unsubscribe))
+            // What the router passes up is only the response head; the feed itself travels in the handover.
+            return EventStream(events: AsyncStream { $0.finish() })
+        }
+        let feed = LiveFeed(initial: initial, messages: subscription.messages(), progress: progress)
         return EventStream(events: feed, onEnd: unsubscribe)
     }
 
     public func makeAsyncIterator() -> Iterator {
-        let now = ContinuousClock.now
-        return Iterator(feed: self, messages: messages.makeAsyncIterator(), start: now, lastSent: now)
+        Iterator(feed: self, messages: messages.makeAsyncIterator(), progress: progress)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         let feed: LiveFeed
         var messages: AsyncStream<StreamMessage>.Iterator
-        let start: ContinuousClock.Instant
-        var lastSent: ContinuousClock.Instant
+        var progress: FeedProgress
         var sentInitial = 0
         var ended = false
 
@@ -67,24 +70,57 @@ public struct LiveFeed: AsyncSequence, Sendable {
                 sentInitial += 1
                 return feed.initial[sentInitial - 1]
             }
-            // The hub's ticks (`StreamHub.tick`) pace the heartbeat and the end.
             while !ended, let message = await messages.next() {
-                let now = ContinuousClock.now
-                if now - start >= feed.settings.lifetime {
+                switch progress.step(message, now: .now) {
+                case .skip: continue
+                case .send(let event): return event
+                case .finish(let event):
                     ended = true
-                    return feed.completion
+                    return event
                 }
-                if message.isTick {
-                    guard now - lastSent >= feed.settings.heartbeat else { continue }
-                    lastSent = now
-                    return .comment("keep-alive")
-                }
-                guard message.seq > feed.skipThrough, let event = feed.frame(message) else { continue }
-                lastSent = now
-                return event
             }
             ended = true
             return nil
         }
+    }
+}
+
+/// What a feed makes of each hub message, wherever it is served (in a task or on an event loop):
+/// the hub's ticks pace the heartbeat and the end of its lifetime.
+public struct FeedProgress: Sendable {
+    public enum Step: Equatable {
+        case skip
+        case send(ServerSentEvent)
+        /// The lifetime is over: this last frame (if any), then close.
+        case finish(ServerSentEvent?)
+    }
+
+    let skipThrough: Int64
+    let frame: @Sendable (StreamMessage) -> ServerSentEvent?
+    let completion: ServerSentEvent?
+    let settings: LiveFeed.Settings
+    let start: ContinuousClock.Instant
+    var lastSent: ContinuousClock.Instant
+
+    init(skipThrough: Int64, frame: @escaping @Sendable (StreamMessage) -> ServerSentEvent?, completion: ServerSentEvent?,
+         settings: LiveFeed.Settings, start: ContinuousClock.Instant) {
+        self.skipThrough = skipThrough
+        self.frame = frame
+        self.completion = completion
+        self.settings = settings
+        self.start = start
+        self.lastSent = start
+    }
+
+    public mutating func step(_ message: StreamMessage, now: ContinuousClock.Instant) -> Step {
+        if now - start >= settings.lifetime { return .finish(completion) }
+        if message.isTick {
+            guard now - lastSent >= settings.heartbeat else { return .skip }
+            lastSent = now
+            return .send(.comment("keep-alive"))
+        }
+        guard message.seq > skipThrough, let event = frame(message) else { return .skip }
+        lastSent = now
+        return .send(event)
     }
 }

@@ -2,17 +2,21 @@ import Foundation
 import Synchronization
 
 /// Fans live messages out to this process's subscribers. Every subscriber has a bounded buffer:
-/// one that stops reading is dropped (its stream ends) rather than holding memory.
+/// one that stops reading is dropped (its mailbox ends) rather than holding memory.
 public final class StreamHub: Sendable {
-    /// What one subscriber receives.
+    /// What one subscriber receives: its mailbox, taken as a stream or pushed to a receiver.
     public struct Subscription: Sendable {
         public let id: UUID
-        public let messages: AsyncStream<StreamMessage>
+        public let envId: UUID
+        public let mailbox: Mailbox
+
+        /// The messages as a stream (take once).
+        public func messages() -> AsyncStream<StreamMessage> { mailbox.stream() }
     }
 
     private struct Subscriber {
         var streamId: UUID?
-        var continuation: AsyncStream<StreamMessage>.Continuation
+        var mailbox: Mailbox
     }
 
     private struct State {
@@ -31,46 +35,43 @@ public final class StreamHub: Sendable {
     /// Messages of the env (`streamId` nil) or of one of its streams, from now on.
     public func subscribe(envId: UUID, streamId: UUID?) -> Subscription {
         let id = UUID()
-        let (messages, continuation) = AsyncStream.makeStream(of: StreamMessage.self, bufferingPolicy: .bufferingOldest(bufferLimit))
-        // Set before the subscriber is reachable, so a finish from any side removes it.
-        continuation.onTermination = { [weak self] _ in self?.remove(id, envId: envId) }
+        let mailbox = Mailbox(limit: bufferLimit, onStreamEnd: { [weak self] in self?.remove(id, envId: envId) })
         // Checked under the same lock `close` takes: a subscription racing a shutdown is not kept.
         let admitted = state.withLock { state in
             guard !state.closed else { return false }
-            state.subscribers[envId, default: [:]][id] = Subscriber(streamId: streamId, continuation: continuation)
+            state.subscribers[envId, default: [:]][id] = Subscriber(streamId: streamId, mailbox: mailbox)
             return true
         }
-        if !admitted { continuation.finish() }
-        return Subscription(id: id, messages: messages)
+        if !admitted { mailbox.finish() }
+        return Subscription(id: id, envId: envId, mailbox: mailbox)
     }
 
     public func publish(_ message: StreamMessage) {
-        var overflowing: [AsyncStream<StreamMessage>.Continuation] = []
+        var overflowing: [UUID] = []
         state.withLock { state in
             guard let subscribers = state.subscribers[message.envId] else { return }
-            for subscriber in subscribers.values where subscriber.streamId == nil || subscriber.streamId == message.streamId {
-                if case .dropped = subscriber.continuation.yield(message) { overflowing.append(subscriber.continuation) }
+            for (id, subscriber) in subscribers where subscriber.streamId == nil || subscriber.streamId == message.streamId {
+                if !subscriber.mailbox.deliver(message) { overflowing.append(id) }
             }
         }
-        // Finished outside the lock: termination handlers take it again.
-        for continuation in overflowing { continuation.finish() }
+        for id in overflowing { end(id, envId: message.envId) }
     }
 
     /// Tells every subscriber that time passed (feeds send heartbeats and end by it). Skipped by
     /// a full buffer rather than dropping its subscriber: a tick is not worth a disconnect.
     public func tick() {
-        let tick = StreamMessage.tick
         state.withLock { state in
             for subscribers in state.subscribers.values {
-                for subscriber in subscribers.values { _ = subscriber.continuation.yield(tick) }
+                for subscriber in subscribers.values { subscriber.mailbox.tick() }
             }
         }
     }
 
     /// Ends one subscription (its taker will not read it).
     public func end(_ subscription: Subscription) {
-        let continuation = state.withLock { $0.subscribers.values.lazy.compactMap { $0[subscription.id] }.first?.continuation }
-        continuation?.finish()
+        end(subscription.id, envId: subscription.envId)
+        // Also when the hub no longer holds it (dropped, or refused at a shutdown): a no-op if ended.
+        subscription.mailbox.finish()
     }
 
     /// Ends every subscription, now and to come: the process is shutting down, and feeds must not
@@ -82,13 +83,27 @@ public final class StreamHub: Sendable {
 
     /// Ends every subscription (e.g. when notifications stopped arriving: clients reconnect and resume).
     public func disconnectAll() {
-        let all = state.withLock { $0.subscribers.values.flatMap { $0.values.map(\.continuation) } }
-        for continuation in all { continuation.finish() }
+        let all = state.withLock { state in
+            defer { state.subscribers = [:] }
+            return state.subscribers.values.flatMap { $0.values.map(\.mailbox) }
+        }
+        // Finished outside the lock: stream termination handlers take it again.
+        for mailbox in all { mailbox.finish() }
     }
 
     /// Subscribers now held (for tests and metrics).
     public var subscriberCount: Int {
         state.withLock { $0.subscribers.values.reduce(0) { $0 + $1.count } }
+    }
+
+    private func end(_ id: UUID, envId: UUID) {
+        let mailbox = state.withLock { state in
+            let mailbox = state.subscribers[envId]?[id]?.mailbox
+            state.subscribers[envId]?[id] = nil
+            if state.subscribers[envId]?.isEmpty == true { state.subscribers[envId] = nil }
+            return mailbox
+        }
+        mailbox?.finish()
     }
 
     private func remove(_ id: UUID, envId: UUID) {

@@ -2,6 +2,7 @@ import Foundation
 import Generated
 import HotRuntime
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Builds the HTTP application: request ids, access log and error envelopes on every route, then
@@ -74,11 +75,17 @@ public enum HotApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: environment.clock.now())
+        let router = router(environment, buildInfo: buildInfo)
+        let serverName = "hot-server"
+        // Feed requests are answered by the same routes; their connections then keep no task.
+        let feeds = FeedConnections(operations: OperationTable.all, responder: router.buildResponder(), serverName: serverName)
         return Application(
-            router: router(environment, buildInfo: buildInfo),
-            // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever.
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "hot-server"),
+            router: router,
+            server: HTTPServerBuilder { responder in
+                // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever.
+                FeedAwareHTTP1Channel(responder: responder, feeds: feeds, idleTimeout: .seconds(60))
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -1,0 +1,188 @@
+import Foundation
+import HotRuntime
+import Logging
+import NIOCore
+import Synchronization
+
+/// A live feed on its way from the handler that opened it to the connection that will serve it.
+///
+/// A connection that can serve feeds without a task (`FeedConnection`) runs the router with a
+/// handover in the task-local `current`; `LiveFeed.events` then leaves its feed here instead of in
+/// the response body, and the connection takes it once the response head is known to be the feed's.
+public final class FeedHandover: Sendable {
+    @TaskLocal public static var current: FeedHandover?
+
+    private let offered = Mutex<DetachedFeed?>(nil)
+
+    public init() {}
+
+    func offer(_ feed: DetachedFeed) {
+        // A second feed in one request would be a bug; the first is not leaked either way.
+        offered.withLock { previous in
+            defer { previous = feed }
+            return previous
+        }?.cancel()
+    }
+
+    /// The feed offered, if any (taken once).
+    func take() -> DetachedFeed? {
+        offered.withLock { feed in
+            defer { feed = nil }
+            return feed
+        }
+    }
+}
+
+/// A feed that no task reads: its first frames, its subscription's mailbox, and what it makes of
+/// each message.
+struct DetachedFeed: Sendable {
+    var initial: [ServerSentEvent]
+    var mailbox: Mailbox
+    var progress: FeedProgress
+    var unsubscribe: @Sendable () -> Void
+
+    /// Nobody will serve it: give the subscription back.
+    func cancel() { unsubscribe() }
+}
+
+/// Serves a detached feed on its channel's event loop: frames are written as the hub pushes
+/// messages, and the connection closes when the feed ends, the client goes away, or the server
+/// shuts down. The response body is delimited by the connection's close (no chunked framing), so
+/// once the head is out the HTTP codec is gone and the channel is a plain byte stream.
+final class FeedWriter {
+    private let channel: any Channel
+    private var progress: FeedProgress
+    /// Frames handed to the hub's receiver and not yet on the socket (shared with `FeedReceiver`).
+    private let backlog: FeedBacklog
+    private var closed = false
+
+    init(channel: any Channel, progress: FeedProgress, backlog: FeedBacklog) {
+        self.channel = channel
+        self.progress = progress
+        self.backlog = backlog
+    }
+
+    func start(_ initial: [ServerSentEvent]) {
+        var buffer = channel.allocator.buffer(capacity: 256)
+        for event in initial { buffer.writeString(event.wireFormat) }
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    func handle(_ message: StreamMessage) {
+        defer { if !message.isTick { backlog.done() } }
+        guard !closed else { return }
+        switch progress.step(message, now: .now) {
+        case .skip:
+            break
+        case .send(let event):
+            write(event)
+        case .finish(let event):
+            if let event { write(event) }
+            finish()
+        }
+    }
+
+    private func write(_ event: ServerSentEvent) {
+        let backlog = self.backlog
+        backlog.written()
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in backlog.flushed() }
+        channel.writeAndFlush(channel.allocator.buffer(string: event.wireFormat), promise: promise)
+    }
+
+    /// The feed's lifetime is over: close once what was written has gone out (or after a grace
+    /// period, for a client that does not read).
+    private func finish() {
+        closed = true
+        let channel = self.channel
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+    }
+
+    /// The subscription ended (dropped for falling behind, or the server is shutting down): close now.
+    func end() {
+        guard !closed else { return }
+        closed = true
+        channel.close(promise: nil)
+    }
+}
+
+/// How far a detached feed is behind: frames queued for the event loop or written but not yet
+/// taken by the socket. A client that stops reading lets it grow to the hub's limit and is dropped.
+final class FeedBacklog: Sendable {
+    private let count = Atomic(0)
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// A message is on its way to the event loop; false when the feed is too far behind to take it.
+    func admit() -> Bool {
+        count.add(1, ordering: .relaxed).newValue <= limit
+    }
+    /// A message was handled and wrote nothing.
+    func done() { count.subtract(1, ordering: .relaxed) }
+    /// A message became a frame: it counts until the socket takes it.
+    func written() { count.add(1, ordering: .relaxed) }
+    func flushed() { count.subtract(1, ordering: .relaxed) }
+}
+
+/// The hub's side of a detached feed: hops each message to the channel's event loop.
+struct FeedReceiver: MailboxReceiver {
+    let eventLoop: any EventLoop
+    let writer: NIOLoopBound<FeedWriter>
+    let backlog: FeedBacklog
+
+    func receive(_ message: StreamMessage) -> Bool {
+        if !message.isTick, !backlog.admit() {
+            backlog.done()
+            return false
+        }
+        let writer = self.writer
+        eventLoop.execute { writer.value.handle(message) }
+        return true
+    }
+
+    func end() {
+        let writer = self.writer
+        eventLoop.execute { writer.value.end() }
+    }
+}
+
+/// The last handler of a connection serving a detached feed: ignores what the client sends, and
+/// ends the subscription when the connection goes (client gone, feed over, server shutting down).
+final class FeedChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let unsubscribe: @Sendable () -> Void
+
+    init(unsubscribe: @escaping @Sendable () -> Void) {
+        self.unsubscribe = unsubscribe
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    func channelInactive(context: ChannelHandlerContext) {
+        unsubscribe()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server accepts half-closed connections: a client that is gone shows up here first.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        // Graceful shutdown: feeds end (clients reconnect elsewhere and resume with Last-Event-ID).
+        if event is ChannelShouldQuiesceEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
