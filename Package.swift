@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Already in the graph through Hummingbird; named for the HTTP parts of feed connections.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // GET /metrics in the Prometheus text format; swift-metrics is already in the graph.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // The generator: spec/openapi.yaml in, Swift source out (parse → translate → render).
@@ -82,6 +85,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             resources: [.copy("Migrations")]
         ),

@@ -55,11 +55,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on; 0 picks a free port and logs it.") var port = 4681
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
         let setup = try Setup.make()
         try await runReportingFailure {
-            let options = HotProcess.Options(http: (host, port)) { bound in
+            let options = HotProcess.Options(http: (host, port), metrics: metrics.listener) { bound in
                 setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
             }
             try await HotProcess.run(setup.configuration, options: options, logger: setup.logger)
@@ -83,6 +84,7 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run only the workers (event routing, runs, scheduler), no HTTP listener.")
 
     @Option(help: "Number of concurrent workers.") var workers = 2
+    @OptionGroup var metrics: MetricsOptions
 
     func validate() throws {
         guard workers > 0 else { throw ValidationError("--workers must be at least 1") }
@@ -92,7 +94,16 @@ struct Worker: AsyncParsableCommand {
         let setup = try Setup.make()
         try await runReportingFailure {
             setup.logger.info("worker started", metadata: ["workers": .stringConvertible(workers)])
-            try await HotProcess.run(setup.configuration, options: .init(http: nil, workers: workers), logger: setup.logger)
+            try await HotProcess.run(
+                setup.configuration, options: .init(http: nil, workers: workers, metrics: metrics.listener), logger: setup.logger)
         }
     }
+}
+
+/// A listener for `GET /metrics` alone, with no credentials.
+struct MetricsOptions: ParsableArguments {
+    @Option(help: "Also serve GET /metrics, without credentials, on this port (0 picks a free one).") var metricsPort: Int?
+    @Option(help: "Address of the metrics listener.") var metricsHost = "127.0.0.1"
+
+    var listener: (host: String, port: Int)? { metricsPort.map { (metricsHost, $0) } }
 }

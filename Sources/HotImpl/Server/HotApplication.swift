@@ -30,11 +30,15 @@ public enum HotApplication {
         public var domainProvider: any DomainProvider
         /// How verifications and registrations schedule a domain's next background check.
         public var domainChecks: DomainChecker.Settings
+        /// `GET /metrics` and the request counts behind it (nil: no endpoint).
+        public var metrics: MetricsEndpoint?
+        /// `HOT_METRICS_TOKEN`: lets clients beyond loopback read `/metrics` on the API's port.
+        public var metricsToken: String?
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
                     liveFeed: LiveFeed.Settings = .init(), credentialCache: CredentialCache? = nil,
-                    credentialUsage: CredentialUsage = CredentialUsage(),
+                    credentialUsage: CredentialUsage = CredentialUsage(), metrics: MetricsEndpoint? = nil, metricsToken: String? = nil,
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
             self.secrets = secrets
@@ -46,6 +50,8 @@ public enum HotApplication {
             self.domainChecks = domainChecks
             self.credentialCache = credentialCache
             self.credentialUsage = credentialUsage
+            self.metrics = metrics
+            self.metricsToken = metricsToken
             self.clock = clock
             self.rateLimits = rateLimits
         }
@@ -53,6 +59,9 @@ public enum HotApplication {
 
     public static func router(_ environment: Environment, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
         let router = Router(context: HotRequestContext.self)
+        if let metrics = environment.metrics {
+            router.add(middleware: MetricsMiddleware(metrics: metrics.metrics))
+        }
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
@@ -67,7 +76,29 @@ public enum HotApplication {
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage)
         HotRoutes.register(on: router, api: service, authorizer: authorizer)
+        if let metrics = environment.metrics {
+            let token = environment.metricsToken
+            router.get("/metrics") { request, context -> Response in
+                guard MetricsEndpoint.allows(remoteAddress: context.remoteAddress, authorization: request.headers[.authorization], token: token) else {
+                    throw APIError(status: .forbidden, code: "forbidden",
+                                   message: "Metrics are served to loopback clients, or with the token HOT_METRICS_TOKEN configures")
+                }
+                return await metrics.response()
+            }
+        }
         return router
+    }
+
+    /// A listener for `GET /metrics` alone (`--metrics-port`): no credentials, so bind it where only
+    /// the scraper reaches.
+    public static func metricsServer(_ endpoint: MetricsEndpoint, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in await endpoint.response() }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hot-server"),
+                           onServerRunning: { channel in
+                               logger.info("metrics listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)/metrics")])
+                           },
+                           logger: logger)
     }
 
     public static func make(

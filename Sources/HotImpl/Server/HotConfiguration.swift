@@ -39,6 +39,9 @@ public struct HotConfiguration: Sendable {
     public var domainCheckInterval: Int
     /// Managed cluster only: fsync and friends. Tests turn it off for speed.
     public var durableLocalDatabase: Bool
+    /// `HOT_METRICS_TOKEN`: a bearer token that lets clients beyond loopback read `GET /metrics`
+    /// on the API's port; nil: loopback only.
+    public var metricsToken: String? = nil
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -88,7 +91,7 @@ public struct HotConfiguration: Sendable {
         } catch {
             throw Invalid(description: "HOT_DOMAIN_TARGET must be a host name such as hot.example.com (got \(targetText ?? "")); \(error)")
         }
-        return HotConfiguration(
+        var configuration = HotConfiguration(
             databaseURL: value("HOT_DATABASE_URL"),
             dataDirectory: dataDirectory,
             encryptionKey: value("HOT_ENCRYPTION_KEY"),
@@ -105,6 +108,8 @@ public struct HotConfiguration: Sendable {
             domainCheckInterval: interval,
             durableLocalDatabase: true
         )
+        configuration.metricsToken = value("HOT_METRICS_TOKEN")
+        return configuration
     }
 }
 

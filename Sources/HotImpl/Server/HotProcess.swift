@@ -13,11 +13,15 @@ public enum HotProcess {
         /// Where to listen; nil runs no HTTP server (`hot-server worker`).
         public var http: (host: String, port: Int)?
         public var workers: Int
+        /// Where `GET /metrics` is also served, without credentials (`--metrics-port`).
+        public var metrics: (host: String, port: Int)?
         public var onServerRunning: @Sendable (Int) async -> Void
 
-        public init(http: (host: String, port: Int)?, workers: Int = 2, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+        public init(http: (host: String, port: Int)?, workers: Int = 2, metrics: (host: String, port: Int)? = nil,
+                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
             self.http = http
             self.workers = workers
+            self.metrics = metrics
             self.onServerRunning = onServerRunning
         }
     }
@@ -30,13 +34,15 @@ public enum HotProcess {
         sweepSpool(configuration.uploadPolicy.directory, logger: logger)
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-            let database = Database(client: client, logger: logger)
+            let metrics = HotMetrics()
+            let database = Database(client: client, logger: logger, metrics: metrics)
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let pubsub = PostgresPubSub(database: database)
             let credentialCache = CredentialCache()
             let credentialUsage = CredentialUsage()
             let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
+            let metricsEndpoint = MetricsEndpoint(metrics: metrics, database: database, hub: pubsub.hub, credentialCache: credentialCache)
             var services: [any Service] = [
                 client,
                 ready,
@@ -54,12 +60,15 @@ public enum HotProcess {
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache,
-                    credentialUsage: credentialUsage)
+                    credentialUsage: credentialUsage, metrics: metricsEndpoint, metricsToken: configuration.metricsToken)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
                 services.append(FeedCloser(hub: pubsub.hub))
             } else if runtime == nil {
                 logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
+            }
+            if let listener = options.metrics {
+                services.append(AfterReady(ready, HotApplication.metricsServer(metricsEndpoint, host: listener.host, port: listener.port, logger: logger)))
             }
             var groupConfiguration = ServiceGroupConfiguration(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -7,15 +7,19 @@ import PostgresNIO
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// The process's instruments (queries in flight, runs ended); nil records nothing.
+    public let metrics: HotMetrics?
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, metrics: HotMetrics? = nil) {
         self.client = client
         self.logger = logger
+        self.metrics = metrics
     }
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await client.query(query, logger: logger)
+        guard let metrics else { return try await client.query(query, logger: logger) }
+        return try await metrics.query { try await client.query(query, logger: logger) }
     }
 
     /// A list's total: the `count(*) OVER ()` carried by the page's first row, or, for a page past
@@ -30,8 +34,11 @@ public struct Database: Sendable {
     /// after the rollback, rather than wrapped.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+            guard let metrics else {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+            return try await metrics.query {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
         } catch let error as PostgresTransactionError where error.rollbackError == nil && error.closureError != nil {
             throw error.closureError!

@@ -262,6 +262,7 @@ public struct RunQueue: Sendable {
             DELETE FROM run_job WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
             """, logger: logger).all(UUID.self)
         guard !released.isEmpty else { return false }
+        database.metrics?.runEnded(status: status)
         let resultText = String(decoding: try result.serialized(), as: UTF8.self)
         try await connection.query("""
             UPDATE run SET status = \(status), result = \(resultText)::jsonb, stop_time = now() WHERE run_id = \(runId)

@@ -1,0 +1,40 @@
+import Foundation
+import HotImpl
+import HotRuntime
+import HotTestSupport
+import Testing
+
+@Suite("Metrics endpoint")
+struct MetricsTests {
+    @Test("GET /metrics shows the requests this app answered, its live feeds, cached credentials and the queue")
+    func scrape() async throws {
+        var tenant = try await Tenant.make()
+        let server = tenant.server
+        let hub = StreamHub()
+        let endpoint = MetricsEndpoint(metrics: HotMetrics(), database: server.database, hub: hub, credentialCache: server.credentialCache)
+        let environment = HotApplication.Environment(
+            database: server.database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
+            pubsub: PostgresPubSub(database: server.database, hub: hub), domainProvider: TestServer.domains,
+            credentialCache: server.credentialCache, metrics: endpoint)
+        tenant.server.baseURL = try await TestServer.startApp(environment, logger: server.logger)
+        #expect(try await tenant.send(.GET, "/v1/env").status == 200)
+        #expect(try await tenant.send(.GET, "/v1/env").status == 200)
+        #expect(try await tenant.send(.GET, "/v1/projects/\(UUID.v7().lowercased)").status == 404)
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        defer { feed.close() }
+        try await eventually("the feed's subscription") { hub.subscriberCount == 1 }
+
+        let reply = try await tenant.send(.GET, "/metrics", authorized: false)
+        #expect(reply.status == 200)
+        #expect(reply.headers.first(name: "Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"hot_http_requests_total{method="GET",route="/v1/env",status="200"} 2"#), "\(text)")
+        #expect(lines.contains(#"hot_http_requests_total{method="GET",route="/v1/projects/{project_id_or_slug}",status="404"} 1"#))
+        #expect(lines.contains(#"hot_http_requests_total{method="GET",route="/v1/env/subscribe",status="200"} 1"#))
+        #expect(lines.contains("hot_sse_subscribers 1.0"))
+        #expect(lines.contains { $0.hasPrefix(#"hot_queue_runs{state="waiting"} "#) })
+        #expect(lines.contains { $0.hasPrefix("hot_queue_events_unrouted ") })
+        #expect(lines.contains { $0.hasPrefix("hot_credential_cache_hits_total ") })
+    }
+}
