@@ -116,7 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HotCodegenTests",
-            dependencies: ["HotCodegen"]
+            dependencies: [
+                "HotCodegen",
+                // SpecDocumentationTests reads spec/openapi.yaml as plain YAML.
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "Conformance",

@@ -33,10 +33,11 @@ struct SwiftWriter {
         depth -= 1
     }
 
-    /// A `///` comment for each line of `text` (nothing for nil or empty).
+    /// A `///` comment for each line of `text` (nothing for nil or empty). Any line break splits
+    /// (a CR alone would end the comment and leave the rest of the line as code).
     mutating func doc(_ text: String?) {
         guard let text, !text.isEmpty else { return }
-        for docLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for docLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             line(docLine.isEmpty ? "///" : "/// \(docLine)")
         }
     }
