@@ -2,7 +2,14 @@ import Foundation
 
 // HotCodegen SPEC OUTPUT_DIR [GIT_DIR]: writes the generated sources for SPEC into OUTPUT_DIR;
 // GIT_DIR, when given, supplies the commit that BuildInfo.swift records.
+// HotCodegen diff [--all] OLD NEW: the breaking changes between two specs (Diff/DiffCommand.swift).
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "diff" {
+    let outcome = DiffCommand.run(Array(arguments.dropFirst(2)))
+    for line in outcome.output { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    for line in outcome.errors { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    exit(outcome.status)
+}
 guard arguments.count == 3 || arguments.count == 4 else {
     FileHandle.standardError.write(Data("usage: HotCodegen <spec/openapi.yaml> <output-directory> [<.git directory>]\n".utf8))
     exit(2)
