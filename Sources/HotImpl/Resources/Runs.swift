@@ -28,7 +28,10 @@ extension HotService {
             guard let seconds = ISODuration.seconds(timeRange) else {
                 throw APIError.badRequest("Invalid query parameter 'time_range': '\(timeRange)' is not an ISO 8601 duration such as PT1H, P7D, P1W or P30D")
             }
-            since = clock.now().addingTimeInterval(-seconds)
+            // A range reaching back before 1970 leaves nothing out (and PostgreSQL's timestamps end
+            // in 4713 BC, which ranges of thousands of years would pass).
+            let now = clock.now()
+            since = seconds < now.timeIntervalSince1970 ? now.addingTimeInterval(-seconds) : nil
         }
         return RunStore.Filter(status: status, type: type, since: since)
     }
