@@ -101,8 +101,10 @@ public enum HotApplication {
                            logger: logger)
     }
 
+    /// `idleTimeout`: how long a connection may send nothing, idle between requests or in the middle
+    /// of one (headers never finished, a body stalled), before it is closed.
     public static func make(
-        _ environment: Environment, host: String, port: Int, logger: Logger,
+        _ environment: Environment, host: String, port: Int, idleTimeout: Duration = .seconds(60), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: environment.clock.now())
@@ -113,8 +115,9 @@ public enum HotApplication {
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever.
-                FeedAwareHTTP1Channel(responder: responder, feeds: feeds, idleTimeout: .seconds(60))
+                // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever
+                // (a response being written is not idle: a feed or download is never cut by it).
+                FeedAwareHTTP1Channel(responder: responder, feeds: feeds, idleTimeout: idleTimeout)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

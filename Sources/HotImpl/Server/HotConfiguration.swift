@@ -37,6 +37,9 @@ public struct HotConfiguration: Sendable {
     /// `HOT_DOMAIN_CHECK_INTERVAL` in seconds: between background checks of pending domains (and
     /// their first backoff).
     public var domainCheckInterval: Int
+    /// `HOT_HTTP_IDLE_TIMEOUT` in seconds: a connection that sends nothing for this long, while
+    /// idle or in the middle of sending a request (headers never finished, a body stalled), is closed.
+    public var httpIdleTimeout: Int = 60
     /// Managed cluster only: fsync and friends. Tests turn it off for speed.
     public var durableLocalDatabase: Bool
     /// `HOT_METRICS_TOKEN`: a bearer token that lets clients beyond loopback read `GET /metrics`
@@ -109,6 +112,11 @@ public struct HotConfiguration: Sendable {
             durableLocalDatabase: true
         )
         configuration.metricsToken = value("HOT_METRICS_TOKEN")
+        let idleText = value("HOT_HTTP_IDLE_TIMEOUT") ?? "60"
+        guard let idleTimeout = Int(idleText), idleTimeout > 0, idleTimeout <= 86_400 else {
+            throw Invalid(description: "HOT_HTTP_IDLE_TIMEOUT must be a number of seconds from 1 to 86400 (got \(idleText))")
+        }
+        configuration.httpIdleTimeout = idleTimeout
         return configuration
     }
 }

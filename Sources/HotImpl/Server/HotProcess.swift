@@ -62,7 +62,8 @@ public enum HotProcess {
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache,
                     credentialUsage: credentialUsage, metrics: metricsEndpoint, metricsToken: configuration.metricsToken)
                 services.append(AfterReady(ready, HotApplication.make(
-                    environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
+                    environment, host: http.host, port: http.port, idleTimeout: .seconds(configuration.httpIdleTimeout), logger: logger,
+                    onServerRunning: options.onServerRunning)))
                 services.append(FeedCloser(hub: pubsub.hub))
             } else if runtime == nil {
                 logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
