@@ -16,16 +16,17 @@ public struct Page<Item: Sendable>: Sendable {
     public var hasMore: Bool { offset + items.count < total }
 }
 
-/// `limit` and `offset` as a handler uses them: defaults applied, `limit` clamped to the maximum.
+/// `limit` and `offset` as a handler uses them: `limit` clamped to the maximum. Absent ones are the
+/// spec's defaults, applied by the generated routes before the handler runs.
 public struct PageRequest: Sendable, Equatable {
-    public static let defaultLimit = 20
+    /// The spec says larger limits are clamped to this, not refused.
     public static let maximumLimit = 500
 
     public var limit: Int
     public var offset: Int
 
-    public init(limit: Int?, offset: Int?) {
-        self.limit = min(limit ?? Self.defaultLimit, Self.maximumLimit)
-        self.offset = offset ?? 0
+    public init(limit: Int, offset: Int) {
+        self.limit = min(limit, Self.maximumLimit)
+        self.offset = offset
     }
 }

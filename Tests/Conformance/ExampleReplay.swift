@@ -326,6 +326,23 @@ struct ExampleReplay {
         if example.status == 429, Int(reply.headers.first(name: "Retry-After") ?? "") == nil {
             problems.append("\(label): 429 without a Retry-After in whole seconds")
         }
+        // Documented headers, when sent, meet their schemas (an integer header is whole-number text).
+        for (name, rule) in OperationSchemas.responseHeaders(operationId: example.operationId, status: example.status) {
+            guard let text = reply.headers.first(name: name) else { continue }
+            let value: JSONValue
+            if case .integer = rule {
+                guard let number = Int64(text) else {
+                    problems.append("\(label): header \(name) is \(text), not a whole number")
+                    continue
+                }
+                value = .int(number)
+            } else {
+                value = .string(text)
+            }
+            for issue in Schemas.validator.issues(value, against: rule) {
+                problems.append("\(label): header \(name) breaks its schema: \(issue)")
+            }
+        }
         guard example.responseContentType == "application/json" else { return problems }
         guard let json = reply.json else { return problems + ["\(label): the body is not JSON"] }
         if let rule = OperationSchemas.response(operationId: example.operationId, status: example.status) {

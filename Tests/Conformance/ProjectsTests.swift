@@ -1,4 +1,5 @@
 import Foundation
+import Generated
 import HotRuntime
 import Testing
 
@@ -190,12 +191,16 @@ struct ProjectsTests {
         #expect(Self.names(try await tenant.send(.GET, "/v1/projects")) == ["three", "two", "one"])
     }
 
-    @Test("without limit and offset the defaults are 20 and 0")
+    @Test("without limit and offset the defaults are the spec's (20 and 0), generated, not copied by hand")
     func defaults() async throws {
         let tenant = try await Tenant.make()
         let pagination = try #require(try await tenant.send(.GET, "/v1/projects").json?["pagination"])
-        #expect(pagination["limit"] == 20)
-        #expect(pagination["offset"] == 0)
+        // The generated input's defaults are the spec's `default:` values …
+        let generated = ListProjects.Input()
+        #expect((generated.limit, generated.offset) == (20, 0))
+        // … and are what a request without the parameters gets.
+        #expect(pagination["limit"] == .int(Int64(generated.limit)))
+        #expect(pagination["offset"] == .int(Int64(generated.offset)))
         #expect(pagination["total"] == 0)
         #expect(pagination["has_more"] == false)
     }

@@ -52,7 +52,10 @@ struct RendererTests {
         #expect(api.contains("case ok(Page<Widget>)"))
         #expect(api.contains("case created(Widget)"))
         #expect(api.contains("case noContent"))
-        #expect(api.contains("case unauthorized(APIError)"))
+        // Error responses are thrown as APIError: no Output case, no route case rethrowing one.
+        #expect(!api.contains("case unauthorized"))
+        #expect(api.contains("/// Error responses (401, and any other status) are thrown as `APIError`."))
+        #expect(!(try #require(try generate(SpecFixtures.widgets())["Routes.swift"])).contains("throw APIError"))
         #expect(api.contains("public var body: CreateWidgetRequest"))
         #expect(api.contains("public var widgetId: UUID"))
     }

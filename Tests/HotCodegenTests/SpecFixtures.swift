@@ -118,6 +118,7 @@ enum SpecFixtures {
                 var: {type: string}
                 tags: {type: array, items: {type: string, format: uuid}}
                 result: {description: Any JSON.}
+                color: {$ref: '#/components/schemas/Color'}
         \(extraWidgetProperty)
             CreateWidgetRequest:
               type: object

@@ -27,6 +27,25 @@ struct SpecExampleSchemaTests {
         #expect(checked > SpecExamples.all.count)
     }
 
+    @Test("a default response covers only statuses the operation does not declare; bodiless ones get no JSON rule")
+    func defaultResponseScope() {
+        // 204 and an event stream's 200 have no JSON body: not the error envelope's rule.
+        #expect(OperationSchemas.response(operationId: "deleteProject", status: 204) == nil)
+        #expect(OperationSchemas.response(operationId: "subscribeEnv", status: 200) == nil)
+        #expect(OperationSchemas.response(operationId: "subscribeStream", status: 200) == nil)
+        // A status neither declares still has the default's (the error envelope).
+        #expect(OperationSchemas.response(operationId: "deleteProject", status: 418) == .ref("ErrorEnvelope"))
+        #expect(OperationSchemas.response(operationId: "deleteProject", status: 404) == .ref("ErrorEnvelope"))
+    }
+
+    @Test("documented response headers carry their schemas' rules")
+    func responseHeaderRules() throws {
+        let retryAfter = try #require(OperationSchemas.responseHeaders(operationId: "listProjects", status: 429).first { $0.name == "Retry-After" })
+        #expect(retryAfter.rule == .integer(minimum: 0, maximum: nil))
+        #expect(Schemas.validator.issues(.int(-1), against: retryAfter.rule).count == 1)
+        #expect(OperationSchemas.responseHeaders(operationId: "listProjects", status: 200).isEmpty)
+    }
+
     @Test("every operation has a success example and every path parameter an example value")
     func coverage() {
         for operation in OperationTable.all {

@@ -27,15 +27,20 @@ enum APIRenderer {
         return w.text
     }
 
-    static func inputFields(_ operation: OperationDecl) -> [(name: String, type: String, doc: String?)] {
+    /// The fields of an operation's `Input`; `initial` is the initialiser's default (the spec's
+    /// `default`, or `nil` for an optional field).
+    static func inputFields(_ operation: OperationDecl) -> [(name: String, type: String, doc: String?, initial: String?)] {
         var fields = operation.parameters.map { parameter in
-            (parameter.swiftName, parameter.type.rendered + (parameter.required ? "" : "?"), parameter.doc)
+            let initial = parameter.defaultValue.map { Literal.defaultValue($0, type: parameter.type) } ?? (parameter.alwaysPresent ? nil : "nil")
+            let doc = [parameter.doc, initial.flatMap { $0 == "nil" ? nil : "Absent from the request: \($0) (the spec's default)." }]
+                .compactMap { $0 }.joined(separator: "\n")
+            return (parameter.swiftName, parameter.type.rendered + (parameter.alwaysPresent ? "" : "?"), doc.isEmpty ? nil : doc, initial)
         }
         switch operation.body {
         case .json(let type, _, let required)?:
-            fields.append(("body", type.rendered + (required ? "" : "?"), "The request body."))
+            fields.append(("body", type.rendered + (required ? "" : "?"), "The request body.", required ? nil : "nil"))
         case .multipart(_, let required)?:
-            fields.append(("body", "Body" + (required ? "" : "?"), "The multipart/form-data request body."))
+            fields.append(("body", "Body" + (required ? "" : "?"), "The multipart/form-data request body.", required ? nil : "nil"))
         case nil:
             break
         }
@@ -49,7 +54,7 @@ enum APIRenderer {
         case .empty: nil
         case .binary: "BinaryBody"
         case .eventStream: "EventStream"
-        case .error: "APIError"
+        case .error: nil
         }
     }
 
@@ -73,7 +78,7 @@ enum APIRenderer {
                     w.line("public var \(Naming.escaped(field.name)): \(field.type)")
                 }
                 w.line()
-                let parameters = fields.map { "\($0.name): \($0.type)\($0.type.hasSuffix("?") ? " = nil" : "")" }
+                let parameters = fields.map { "\(Naming.escaped($0.name)): \($0.type)\($0.initial.map { " = \($0)" } ?? "")" }
                 w.block("public init(\(parameters.joined(separator: ", ")))") { w in
                     for field in fields {
                         w.line("self.\(field.name) = \(Naming.escaped(field.name))")
@@ -97,8 +102,10 @@ enum APIRenderer {
                 }
             }
             w.line()
+            let errors = operation.responses.filter { $0.payload == .error }.map { String($0.status) }
+            w.doc(errors.isEmpty ? nil : "Error responses (\(errors.joined(separator: ", ")), and any other status) are thrown as `APIError`.")
             w.block("public enum Output: Sendable") { w in
-                for response in operation.responses {
+                for response in operation.responses where response.payload != .error {
                     w.doc("\(response.status)\(response.doc.map { ": \($0)" } ?? "")")
                     var associated: [String] = []
                     if let payload = payloadType(response) { associated.append(payload) }

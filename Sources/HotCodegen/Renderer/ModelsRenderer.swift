@@ -38,7 +38,8 @@ enum ModelsRenderer {
             }
             w.line()
             let parameters = decl.properties.map { property in
-                "\(Naming.escaped(property.swiftName)): \(property.type.rendered)\(property.type.isOptional ? " = nil" : "")"
+                let initial = property.defaultValue.map { " = \(Literal.defaultValue($0, type: property.type))" } ?? (property.type.isOptional ? " = nil" : "")
+                return "\(Naming.escaped(property.swiftName)): \(property.type.rendered)\(initial)"
             }
             w.block("public init(\(parameters.joined(separator: ", ")))") { w in
                 for property in decl.properties {
@@ -56,9 +57,13 @@ enum ModelsRenderer {
                 w.line("let container = try decoder.container(keyedBy: CodingKeys.self)")
                 for property in decl.properties {
                     let type = property.type.unwrapped
-                    let method = property.type.isOptional ? "decodeIfPresent" : "decode"
+                    let method = property.type.isOptional || property.defaultValue != nil ? "decodeIfPresent" : "decode"
                     let decoded = "try container.\(method)(\(wireType(type)).self, forKey: .\(property.swiftName))"
-                    let value = property.type.isOptional ? optionalFromWire(decoded, type) : fromWire(decoded, type)
+                    var value = property.type.isOptional ? optionalFromWire(decoded, type) : fromWire(decoded, type)
+                    if let defaultValue = property.defaultValue {
+                        // Absent: the spec's default.
+                        value = "\(optionalFromWire(decoded, type)) ?? \(Literal.defaultValue(defaultValue, type: type))"
+                    }
                     w.line("self.\(property.swiftName) = \(value)")
                 }
             }

@@ -91,7 +91,8 @@ enum RoutesRenderer {
             let arguments = APIRenderer.inputFields(operation).map { "\($0.name): \(Naming.escaped($0.name))" }
             w.line("let input = \(operation.typeName).Input(\(arguments.joined(separator: ", ")))")
             w.line("switch try await api.\(operation.operationId)(input, context: context) {")
-            for response in operation.responses {
+            // Error responses are thrown as `APIError`, never returned, so they have no case here.
+            for response in operation.responses where response.payload != .error {
                 writeCase(response, operation, &w)
             }
             w.line("}")
@@ -112,6 +113,7 @@ enum RoutesRenderer {
         case (.query, _): read = "try RequestInput.queryString(request, \(name)\(rule))"
         case (.header, _): read = "request.headers[HTTPField.Name(\(name))!]"
         }
+        if let value = parameter.defaultValue { return "\(read) ?? \(Literal.defaultValue(value, type: parameter.type))" }
         guard parameter.required else { return read }
         let location = parameter.location == .header ? "header" : "query parameter"
         return "try RequestInput.require(\(read), \(Literal.string("\(location) '\(parameter.name)'")))"
@@ -128,7 +130,7 @@ enum RoutesRenderer {
             default: "String(\(value))"
             }
         }
-        if parameter.required || parameter.location == .path { return convert(name) }
+        if parameter.alwaysPresent || parameter.location == .path { return convert(name) }
         return parameter.type == .string ? name : "\(name).map { \(convert("$0")) }"
     }
 
@@ -186,7 +188,7 @@ enum RoutesRenderer {
             case .eventStream:
                 w.line("return payload.response(status: \(status))")
             case .error:
-                w.line("throw APIError(status: \(status), code: payload.code, message: payload.message, headers: payload.headers)")
+                break
             }
         }
     }

@@ -77,4 +77,14 @@ enum Literal {
     static func optional<T>(_ value: T?) -> String {
         value.map { "\($0)" } ?? "nil"
     }
+
+    /// A spec `default` as a value of `type` (a string enum's default is its case).
+    static func defaultValue(_ value: DefaultValue, type: SwiftType) -> String {
+        switch (value, type.unwrapped) {
+        case (.string(let text), .named): ".\(Naming.escaped(Naming.lowerCamel(text)))"
+        case (.string(let text), _): string(text)
+        case (.int(let number), _): "\(number)"
+        case (.bool(let flag), _): flag ? "true" : "false"
+        }
+    }
 }

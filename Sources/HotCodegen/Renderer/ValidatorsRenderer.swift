@@ -46,13 +46,16 @@ enum ValidatorsRenderer {
                 w.line("}")
             }
             w.line()
-            w.doc("The schema of an operation's response body for a status, if it has a JSON body (a status the operation does not list has its `default` response's).")
+            w.doc("The schema of an operation's response body for a status, if it has a JSON body. A status the operation does not list has its `default` response's; a listed one without a JSON body (204, a file, an event stream) has none.")
             w.block("public static func response(operationId: String, status: Int) -> SchemaRule?") { w in
                 w.line("switch (operationId, status) {")
                 for operation in api.operations {
                     for response in operation.responses {
                         if let rule = response.rule {
                             w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return \(expression(rule))")
+                        } else if operation.defaultResponseRule != nil {
+                            // Declared, so not `default`'s: without this the wildcard below would claim it.
+                            w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return nil")
                         }
                     }
                     if let rule = operation.defaultResponseRule {
@@ -60,6 +63,21 @@ enum ValidatorsRenderer {
                     }
                 }
                 w.line("default: return nil")
+                w.line("}")
+            }
+            w.line()
+            w.doc("The schemas of an operation's documented response headers for a status (header values are text; an integer rule means whole-number text).")
+            w.block("public static func responseHeaders(operationId: String, status: Int) -> [(name: String, rule: SchemaRule)]") { w in
+                w.line("switch (operationId, status) {")
+                for operation in api.operations {
+                    for response in operation.responses {
+                        let rules = response.headers.compactMap { header in header.rule.map { (header.name, $0) } }
+                        guard !rules.isEmpty else { continue }
+                        let list = rules.map { "(\(Literal.string($0.0)), \(expression($0.1)))" }.joined(separator: ", ")
+                        w.line("case (\(Literal.string(operation.operationId)), \(response.status)): return [\(list)]")
+                    }
+                }
+                w.line("default: return []")
                 w.line("}")
             }
         }

@@ -75,14 +75,23 @@ struct StringRuleDecl: Equatable {
     var pattern: String?
 }
 
+/// A schema's `default`: the value generated code uses when the input leaves it out.
+enum DefaultValue: Equatable {
+    case int(Int)
+    case bool(Bool)
+    case string(String)
+}
+
 struct PropertyDecl: Equatable {
     var jsonName: String
     var swiftName: String
-    /// Optional when the property is not required or is nullable.
+    /// Optional when the property is not required or is nullable (and has no default).
     var type: SwiftType
     /// Required and nullable: written as `null` rather than left out.
     var encodesNull: Bool
     var doc: String?
+    /// The spec's `default`: decoded in place of an absent value (so `type` is not optional).
+    var defaultValue: DefaultValue? = nil
 }
 
 struct StructDecl: Equatable {
@@ -131,6 +140,11 @@ struct ParameterDecl: Equatable {
     var minimum: Int?
     var maximum: Int?
     var doc: String?
+    /// The spec's `default`: the route reads it for an absent parameter, so the input is not optional.
+    var defaultValue: DefaultValue? = nil
+
+    /// Whether the handler always gets a value.
+    var alwaysPresent: Bool { required || defaultValue != nil }
 }
 
 struct MultipartFieldDecl: Equatable {
@@ -171,6 +185,8 @@ struct ResponseHeaderDecl: Equatable {
     var name: String
     var swiftName: String
     var doc: String?
+    /// The header's schema (a string or integer rule), checked against responses in tests.
+    var rule: RuleDecl?
 }
 
 struct ResponseDecl: Equatable {

@@ -172,10 +172,13 @@ extension Translator {
             throw Unsupported(description: "\(operationId): \(location.rawValue) parameter \(parameter.name) of type \(type.rendered) is not supported")
         }
         let example = schemaContext.example.map { describe($0.value) } ?? schema.examples.first.map { describe($0.value) }
+        // Only an inline schema's default is the parameter's (SpecCoverage refuses one on a component).
+        let defaultType: SwiftType = enumName == nil ? type : .string
+        let defaultValue = try self.defaultValue(schema, type: defaultType, at: "\(operationId): parameter \(parameter.name)")
         return (ParameterDecl(
             name: parameter.name, swiftName: Naming.lowerCamel(parameter.name), location: location, type: type,
             required: parameter.required, stringRule: stringRule, minimum: minimum, maximum: maximum,
-            doc: parameter.description
+            doc: parameter.description, defaultValue: defaultValue
         ), example)
     }
 
@@ -212,8 +215,14 @@ extension Translator {
     private mutating func responseDecl(
         _ response: OpenAPI.Response, status: Int, typeName: String
     ) throws -> (ResponseDecl, String?, OpenAPI.Content?) {
-        let headers = (response.headers ?? [:]).map { name, _ in
-            ResponseHeaderDecl(name: name, swiftName: Naming.lowerCamel(name), doc: nil)
+        var headers: [ResponseHeaderDecl] = []
+        for (name, either) in response.headers ?? [:] {
+            let header = try components.lookup(either)
+            var headerRule: RuleDecl?
+            if let context = header.schemaOrContent.a {
+                headerRule = try rule(for: try components.lookup(context.schema))
+            }
+            headers.append(ResponseHeaderDecl(name: name, swiftName: Naming.lowerCamel(name), doc: nil, rule: headerRule))
         }
         var decl = ResponseDecl(
             status: status, caseName: Naming.responseCaseName(status: status), payload: .empty,

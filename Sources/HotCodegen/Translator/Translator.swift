@@ -42,11 +42,46 @@ struct Translator {
         return APIDescription(
             title: document.info.title,
             version: document.info.version,
-            types: types + inlineTypes,
+            types: Self.usedTypes(types + inlineTypes, by: operations),
             schemaRules: rules,
             operations: operations,
             examples: examples
         )
+    }
+
+    /// The types some operation's Swift code uses (its parameters, body and response payloads) and
+    /// the types those use, in declaration order. A component schema that only describes the wire
+    /// (an envelope, the error body, an SSE event) has a validation rule, not a Swift type nobody uses.
+    static func usedTypes(_ types: [TypeDecl], by operations: [OperationDecl]) -> [TypeDecl] {
+        let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var used = Set<String>()
+        var pending: [SwiftType] = []
+        for operation in operations {
+            pending += operation.parameters.map(\.type)
+            if case .json(let type, _, _)? = operation.body { pending.append(type) }
+            for response in operation.responses {
+                switch response.payload {
+                case .envelope(let type), .list(let type), .bare(let type): pending.append(type)
+                default: break
+                }
+            }
+        }
+        while let type = pending.popLast() {
+            switch type {
+            case .named(let name):
+                guard used.insert(name).inserted, let decl = byName[name] else { continue }
+                switch decl {
+                case .structure(let structure): pending += structure.properties.map(\.type)
+                case .alias(_, let aliased, _): pending.append(aliased)
+                case .stringEnum: break
+                }
+            case .array(let element), .dictionary(let element), .optional(let element):
+                pending.append(element)
+            default:
+                break
+            }
+        }
+        return types.filter { used.contains($0.name) }
     }
 
     // MARK: Schemas → types
@@ -73,12 +108,14 @@ struct Translator {
             let type = try swiftType(propertySchema, hint: name + Naming.upperCamel(jsonName))
             let required = object.requiredProperties.contains(jsonName)
             let nullable = type.isOptional || type == .json
+            let defaultValue = try self.defaultValue(propertySchema, type: type, at: "\(name).\(jsonName)")
             properties.append(PropertyDecl(
                 jsonName: jsonName,
                 swiftName: Naming.lowerCamel(jsonName),
-                type: required || type.isOptional ? type : .optional(type),
+                type: required || type.isOptional || defaultValue != nil ? type : .optional(type),
                 encodesNull: required && nullable,
-                doc: propertySchema.description
+                doc: propertySchema.description,
+                defaultValue: defaultValue
             ))
         }
         return StructDecl(name: name, doc: doc, properties: properties)
@@ -127,6 +164,31 @@ struct Translator {
             throw Unsupported(description: "\(hint): allOf/anyOf/not are not supported (see spec/CONVENTIONS.md)")
         }
         return schema.nullable ? .optional(base) : base
+    }
+
+    /// A schema's `default` as the Swift type's value (`SpecCoverage` allowed it only where it is applied).
+    func defaultValue(_ schema: JSONSchema, type: SwiftType, at place: String) throws -> DefaultValue? {
+        guard let raw = schema.defaultValue?.value else { return nil }
+        let value: DefaultValue?
+        switch type {
+        case .int: value = (raw as? Int).map(DefaultValue.int)
+        case .bool: value = (raw as? Bool).map(DefaultValue.bool)
+        case .string: value = (raw as? String).map(DefaultValue.string)
+        default: value = nil
+        }
+        guard let value else {
+            throw Unsupported(description: "\(place): default \(raw) is not supported for \(type.rendered)")
+        }
+        // A default the schema's own rule refuses would be a contract that contradicts itself.
+        switch (value, try rule(for: schema)) {
+        case (.int(let number), .integer(let minimum, let maximum)):
+            if let minimum, number < minimum { throw Unsupported(description: "\(place): default \(number) is below the minimum \(minimum)") }
+            if let maximum, number > maximum { throw Unsupported(description: "\(place): default \(number) is above the maximum \(maximum)") }
+        case (.string(let text), .string(let rule)):
+            if let allowed = rule.allowedValues, !allowed.contains(text) { throw Unsupported(description: "\(place): default \(text) is not one of the enum's values") }
+        default: break
+        }
+        return value
     }
 
     private func componentName(_ reference: JSONReference<JSONSchema>) throws -> String {

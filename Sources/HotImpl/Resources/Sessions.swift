@@ -3,13 +3,12 @@ import Generated
 import HotRuntime
 
 extension HotService {
-    public static let defaultSessionLifetime = 3600
-
     public func createSession(_ input: CreateSession.Input, context: HotRequestContext) async throws -> CreateSession.Output {
         let issuer = try apiKey(context, managing: "sessions")
         try checkIssuable(input.body.permissions, by: issuer)
-        // 1 ... 86400 is enforced by the spec's schema before the handler runs.
-        let lifetime = input.body.expiresIn ?? Self.defaultSessionLifetime
+        // 1 ... 86400 is enforced by the spec's schema before the handler runs; absent, it is the
+        // spec's default, applied by the generated model.
+        let lifetime = input.body.expiresIn
         let now = clock.now()
         return .created(try await sessions.create(
             apiKeyId: issuer.apiKeyId, envId: issuer.envId, permissions: input.body.permissions,
