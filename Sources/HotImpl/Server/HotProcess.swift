@@ -34,13 +34,14 @@ public enum HotProcess {
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let pubsub = PostgresPubSub(database: database)
             let credentialCache = CredentialCache()
+            let projectCache = ProjectCache()
             let credentialUsage = CredentialUsage()
             let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
             var services: [any Service] = [
                 client,
                 ready,
-                AfterReady(ready, pubsub.listener(work: work, credentials: credentialCache)),
+                AfterReady(ready, pubsub.listener(work: work, credentials: credentialCache, projects: projectCache)),
                 AfterReady(ready, credentialUsage.writer(database: database)),
                 HubTicker(hub: pubsub.hub),
                 AfterReady(ready, WorkerPool(
@@ -51,10 +52,12 @@ public enum HotProcess {
                 AfterReady(ready, DomainChecker(database: database, provider: domainProvider, settings: domainChecks, logger: logger)),
             ]
             if let http = options.http {
+                let servingProcesses = ServingProcesses()
+                services.append(AfterReady(ready, servingProcesses.heartbeat(database: database)))
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
-                    domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache,
-                    credentialUsage: credentialUsage)
+                    domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
+                    servingProcesses: servingProcesses, credentialUsage: credentialUsage)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
                 services.append(FeedCloser(hub: pubsub.hub))
