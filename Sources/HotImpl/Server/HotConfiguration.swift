@@ -39,6 +39,9 @@ public struct HotConfiguration: Sendable {
     public var domainCheckInterval: Int
     /// Managed cluster only: fsync and friends. Tests turn it off for speed.
     public var durableLocalDatabase: Bool
+    /// `HOT_FROZEN_CLOCK=1`, for tests of whole processes only: the clock of requests (rate-limit
+    /// refills, expiry) stands still at the process's start, so a rate-limit bucket never refills.
+    public var frozenClock: Bool = false
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -103,7 +106,8 @@ public struct HotConfiguration: Sendable {
             domainTarget: target,
             dnsResolver: value("HOT_DNS_RESOLVER"),
             domainCheckInterval: interval,
-            durableLocalDatabase: true
+            durableLocalDatabase: true,
+            frozenClock: value("HOT_FROZEN_CLOCK") == "1"
         )
     }
 }

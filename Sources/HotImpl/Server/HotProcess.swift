@@ -57,7 +57,8 @@ public enum HotProcess {
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
-                    servingProcesses: servingProcesses, credentialUsage: credentialUsage)
+                    servingProcesses: servingProcesses, credentialUsage: credentialUsage,
+                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock())
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, logger: logger, onServerRunning: options.onServerRunning)))
                 services.append(FeedCloser(hub: pubsub.hub))
