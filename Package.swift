@@ -100,6 +100,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // scripts/bench's ceiling for GET /status: the same JSON from a bare Hummingbird endpoint.
+        .executableTarget(
+            name: "hot-bench-bare",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What both test targets build bundles and fixtures with.
         .target(
             name: "HotTestSupport",

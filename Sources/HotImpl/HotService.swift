@@ -37,15 +37,17 @@ public struct HotService: HotAPI {
     let domainChecker: DomainChecker
     /// Revocations evict here at once (other processes learn of them from the notification).
     let credentialCache: CredentialCache?
+    /// Projects read lately; changes made here evict at once (others through the listener).
+    let projectCache: ProjectCache?
     let database: Database
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
                 domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
-                credentialCache: CredentialCache? = nil) {
+                credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil) {
         self.buildInfo = buildInfo
         self.clock = clock
-        self.projects = ProjectStore(database: database)
+        self.projects = ProjectStore(database: database, cache: projectCache)
         self.sessions = SessionStore(database: database)
         self.serviceKeys = ServiceKeyStore(database: database, box: secrets)
         self.builds = BuildStore(database: database)
@@ -61,6 +63,7 @@ public struct HotService: HotAPI {
         self.domainChecker = DomainChecker(database: database, provider: domainProvider, settings: domainChecks, clock: clock,
                                            logger: database.logger)
         self.credentialCache = credentialCache
+        self.projectCache = projectCache
         self.database = database
     }
 

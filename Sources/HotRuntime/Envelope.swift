@@ -57,11 +57,7 @@ struct ErrorEnvelope: Encodable {
 /// Builds responses in the seed's envelopes. Routes and middleware call it; nothing formats a
 /// body by hand.
 public enum Envelope {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    static func encoder() -> JSONEncoder { JSONCoding.encoder }
 
     /// A value as the API writes it (live stream payloads carry runs exactly as responses do).
     public static func encode(_ value: some Encodable) throws -> Data {

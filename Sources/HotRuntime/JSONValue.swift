@@ -73,14 +73,12 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses UTF-8 JSON text. Numbers without fraction or exponent that fit in 64 bits stay integers.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONCoding.decoder.decode(JSONValue.self, from: data)
     }
 
     /// Compact UTF-8 JSON text with sorted keys (stable for storage and comparison).
     public func serialized() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try JSONCoding.encoder.encode(self)
     }
 }
 

@@ -3,18 +3,64 @@ import Foundation
 /// RFC 3339 timestamps as the API writes them: UTC, `Z`, whole seconds unless the instant has a
 /// fraction (then milliseconds). Parsing accepts any offset and any fraction.
 public enum RFC3339 {
+    /// Written digit by digit (every response's `meta.timestamp` goes through here): no formatter,
+    /// no calendar, no `String(format:)`.
     public static func string(from date: Date) -> String {
         // Whole microseconds first (PostgreSQL's precision): a Double meant to hold .123 s often
         // holds a hair less, and truncating that straight to milliseconds would write .122.
-        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        let seconds = (micros / 1_000_000).rounded(.down)
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let millis = Int((micros - seconds * 1_000_000) / 1000)
-        let whole = Date(timeIntervalSince1970: seconds).formatted(
-            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-                .timeSeparator(.colon).timeZone(separator: .omitted))
-        // `whole` ends in "Z"; insert the milliseconds before it when there are any.
-        guard millis > 0 else { return whole }
-        return String(whole.dropLast()) + String(format: ".%03dZ", millis)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(24)
+        func append(_ value: Int, digits: Int) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                utf8.append(UInt8(48 + rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if year < 0 || year > 9999 {
+            // Outside RFC 3339's four-digit years; not produced by anything the server stores.
+            utf8.append(contentsOf: "\(year)".utf8)
+        } else {
+            append(Int(year), digits: 4)
+        }
+        utf8.append(UInt8(ascii: "-"))
+        append(month, digits: 2)
+        utf8.append(UInt8(ascii: "-"))
+        append(day, digits: 2)
+        utf8.append(UInt8(ascii: "T"))
+        append(secondOfDay / 3600, digits: 2)
+        utf8.append(UInt8(ascii: ":"))
+        append(secondOfDay / 60 % 60, digits: 2)
+        utf8.append(UInt8(ascii: ":"))
+        append(secondOfDay % 60, digits: 2)
+        if millis > 0 {
+            utf8.append(UInt8(ascii: "."))
+            append(millis, digits: 3)
+        }
+        utf8.append(UInt8(ascii: "Z"))
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     public static func date(from string: String) -> Date? {

@@ -11,14 +11,15 @@ public struct RequestIdMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.requestId = UUID.v7()
-        context.logger[metadataKey: "request_id"] = .string(context.requestId.lowercased)
+        let id = context.requestId.lowercased
+        context.logger[metadataKey: "request_id"] = .string(id)
         do {
             var response = try await next(request, context)
-            response.headers[.xRequestId] = context.requestId.lowercased
+            response.headers[.xRequestId] = id
             return response
         } catch {
             var response = ErrorEnvelopeMiddleware.response(for: error, context: context)
-            response.headers[.xRequestId] = context.requestId.lowercased
+            response.headers[.xRequestId] = id
             return response
         }
     }

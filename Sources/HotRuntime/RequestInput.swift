@@ -101,10 +101,11 @@ public enum RequestInput {
         return value
     }
 
-    /// Decodes a validated JSON value into its generated model.
+    /// Decodes a validated JSON value into its generated model (from the value itself: the body's
+    /// text is parsed once).
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: value.serialized())
+            return try JSONValueDecoder.decode(T.self, from: value)
         } catch {
             throw APIError.badRequest("Request body does not match the schema: \(error)")
         }

@@ -15,16 +15,20 @@ public struct Authorizer: RequestAuthorizer {
     /// Nil: every request reads its credential from the database.
     let cache: CredentialCache?
     let usage: CredentialUsage
+    /// The serve processes sharing the database: each applies its share of an org's limit.
+    let processes: ServingProcesses?
 
     public init(database: Database, clock: any WallClock, limiter: RateLimiter, policy: RateLimitPolicy,
-                cache: CredentialCache?, usage: CredentialUsage) {
+                cache: CredentialCache?, usage: CredentialUsage, projectCache: ProjectCache? = nil,
+                processes: ServingProcesses? = nil) {
         self.credentials = CredentialStore(database: database)
-        self.projects = ProjectStore(database: database)
+        self.projects = ProjectStore(database: database, cache: projectCache)
         self.clock = clock
         self.limiter = limiter
         self.policy = policy
         self.cache = cache
         self.usage = usage
+        self.processes = processes
     }
 
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
@@ -44,8 +48,10 @@ public struct Authorizer: RequestAuthorizer {
             _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
             throw error
         }
+        // The plan's rate is the deployment's: this process refills (and holds) its share of it.
         if let rate = policy.requestsPerSecond[found.credential.plan],
-           let wait = limiter.take("org:\(found.credential.orgId.lowercased)", rate: rate, burst: rate) {
+           let wait = limiter.take("org:\(found.credential.orgId.lowercased)", rate: processes?.share(of: rate) ?? rate,
+                                   burst: max(1, processes?.share(of: rate) ?? rate)) {
             throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(found.credential.plan)")
         }
         guard operation.credentials.contains(found.credential.kind) else {

@@ -3,7 +3,8 @@ import HotRuntime
 import Synchronization
 
 /// Token buckets by key (an org, or a client address): `rate` tokens a second, holding at most
-/// `burst`. In memory, per server process.
+/// `burst`. In memory, per server process (an org's rate is shared out among the processes by
+/// `ServingProcesses`).
 public final class RateLimiter: Sendable {
     struct Bucket {
         var tokens: Double
@@ -16,10 +17,17 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    private let buckets = Mutex<[String: Bucket]>([:])
+    struct State {
+        var buckets: [String: Bucket] = [:]
+        /// A pruning pass is under way (one at a time).
+        var pruning = false
+    }
+
+    private let state = Mutex(State())
     let clock: any WallClock
     /// Past this many buckets, full ones (which hold nothing a new bucket would not) are dropped,
-    /// so a stream of distinct addresses cannot grow memory without bound.
+    /// so a stream of distinct addresses cannot grow memory without bound. The pass runs in a task
+    /// of its own: the request that crosses the threshold does not wait for it.
     let pruneThreshold: Int
 
     public init(clock: any WallClock, pruneThreshold: Int = 10_000) {
@@ -28,36 +36,52 @@ public final class RateLimiter: Sendable {
     }
 
     /// How many buckets are held (for tests of pruning).
-    public var count: Int { buckets.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.buckets.count } }
 
     /// Takes a token; nil when admitted, otherwise the whole seconds until one is available.
     public func take(_ key: String, rate: Double, burst: Double) -> Int? {
         let now = clock.now()
-        return buckets.withLock { buckets in
-            if buckets.count >= pruneThreshold, buckets[key] == nil {
-                buckets = buckets.filter { $0.value.refilled(at: now) < $0.value.burst }
+        let (wait, prune) = state.withLock { state -> (Int?, Bool) in
+            var prune = false
+            if state.buckets.count >= pruneThreshold, !state.pruning {
+                state.pruning = true
+                prune = true
             }
-            var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now, rate: rate, burst: burst)
+            var bucket = state.buckets[key] ?? Bucket(tokens: burst, updated: now, rate: rate, burst: burst)
             bucket.tokens = bucket.refilled(at: now)
             bucket.updated = now
-            // A plan may change while the server runs: the bucket takes the rate asked for now.
+            // A plan (or the number of processes sharing it) may change while the server runs:
+            // the bucket takes the rate asked for now.
             bucket.rate = rate
             bucket.burst = burst
             bucket.tokens = min(bucket.tokens, burst)
-            defer { buckets[key] = bucket }
+            defer { state.buckets[key] = bucket }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
-                return nil
+                return (nil, prune)
             }
-            return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
+            return (max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))), prune)
+        }
+        if prune {
+            Task.detached(priority: .background) { self.prune() }
+        }
+        return wait
+    }
+
+    /// Drops the full buckets (a bucket made anew would be the same).
+    public func prune() {
+        let now = clock.now()
+        state.withLock { state in
+            state.buckets = state.buckets.filter { $0.value.refilled(at: now) < $0.value.burst }
+            state.pruning = false
         }
     }
 
     /// Whether a bucket is empty right now, without taking from it.
     public func isExhausted(_ key: String, rate: Double, burst: Double) -> Int? {
         let now = clock.now()
-        return buckets.withLock { buckets in
-            guard let bucket = buckets[key] else { return nil }
+        return state.withLock { state in
+            guard let bucket = state.buckets[key] else { return nil }
             let tokens = bucket.refilled(at: now)
             return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / rate).rounded(.up)))
         }

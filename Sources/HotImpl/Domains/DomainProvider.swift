@@ -1,5 +1,6 @@
 import Foundation
 import Generated
+import HotRuntime
 
 /// A custom domain as stored, with what its provider created for it.
 public struct DomainRecord: Sendable, Equatable {
@@ -96,8 +97,8 @@ public struct DNSDomainProvider: DomainProvider {
     /// The record `domain` must carry in `env`: `_<32 hex>.<domain>` CNAME `_<32 hex>.<target>`.
     public func validationRecord(domain: String, envId: UUID) -> (name: String, value: String) {
         func token(_ part: String) -> String {
-            secrets.authenticationCode("\(part)|\(envId.lowercased)|\(domain)", purpose: "domain-validation")
-                .prefix(16).map { String(format: "%02x", $0) }.joined()
+            HexString.lowercase(secrets.authenticationCode("\(part)|\(envId.lowercased)|\(domain)", purpose: "domain-validation")
+                .prefix(16))
         }
         return ("_\(token("name")).\(domain)", "_\(token("value")).\(target)")
     }

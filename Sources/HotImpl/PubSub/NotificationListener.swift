@@ -5,31 +5,40 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// The process's one LISTEN connection: stream messages go to the hub (so a subscriber here sees
-/// what a worker on any process does), work notifications wake the workers, and credential changes
-/// evict from the credential cache (which is bypassed whenever this is not listening).
+/// what a worker on any process does), work notifications wake the workers, and credential and
+/// project changes evict from the credential and project caches (both bypassed whenever this is
+/// not listening).
 public struct NotificationListener: Service {
     let database: Database
     let hub: StreamHub
     let work: WorkSignal
     let credentials: CredentialCache?
+    let projects: ProjectCache?
 
-    public init(database: Database, hub: StreamHub, work: WorkSignal, credentials: CredentialCache? = nil) {
+    public init(database: Database, hub: StreamHub, work: WorkSignal, credentials: CredentialCache? = nil, projects: ProjectCache? = nil) {
         self.database = database
         self.hub = hub
         self.work = work
         self.credentials = credentials
+        self.projects = projects
+    }
+
+    /// The caches learn whether changes reach them: when they may not, they are emptied and bypassed.
+    func caches(listening: Bool) {
+        credentials?.listening(listening)
+        projects?.listening(listening)
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            defer { credentials?.listening(false) }
+            defer { caches(listening: false) }
             var delay = Duration.milliseconds(100)
             while !Task.isCancelled {
                 do {
                     try await database.client.withConnection { connection in
                         try await connection.listen(on: StreamMessages.channel) { notifications in
                             database.logger.debug("listening for notifications")
-                            credentials?.listening(true)
+                            caches(listening: true)
                             // Anything that happened while not listening: workers look for it now.
                             work.signal()
                             for try await notification in notifications {
@@ -44,7 +53,7 @@ public struct NotificationListener: Service {
                     database.logger.warning("notification listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
                 }
                 // Changes may go unseen now: the cache is bypassed until listening again.
-                credentials?.listening(false)
+                caches(listening: false)
                 // Subscribers may have missed messages: they reconnect and resume from their last id.
                 hub.disconnectAll()
                 try? await Task.sleep(for: delay)
@@ -66,7 +75,7 @@ public struct NotificationListener: Service {
     }
 
     func handle(_ text: String) async {
-        guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(text.utf8)) else {
+        guard let payload = try? JSONCoding.decoder.decode(Payload.self, from: Data(text.utf8)) else {
             database.logger.warning("unreadable notification", metadata: ["payload": .string(String(text.prefix(200)))])
             return
         }
@@ -82,6 +91,9 @@ public struct NotificationListener: Service {
             default: .org(id)
             }
             credentials?.evict(change)
+        case "project":
+            // Without an env (a notification of another version), every env's lists go.
+            projects?.evict(payload.id, envId: payload.env)
         case "msg":
             guard let seq = payload.seq else { return }
             if let env = payload.env, let event = payload.event, let data = payload.data {

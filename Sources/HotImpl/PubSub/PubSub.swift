@@ -48,7 +48,7 @@ public struct PostgresPubSub: PubSub {
 
     /// The receiving half, a service of the process: the LISTEN connection that feeds the hub
     /// (and wakes `work`'s workers when there is work, and evicts changed credentials from `credentials`).
-    public func listener(work: WorkSignal, credentials: CredentialCache? = nil) -> NotificationListener {
-        NotificationListener(database: database, hub: hub, work: work, credentials: credentials)
+    public func listener(work: WorkSignal, credentials: CredentialCache? = nil, projects: ProjectCache? = nil) -> NotificationListener {
+        NotificationListener(database: database, hub: hub, work: work, credentials: credentials, projects: projects)
     }
 }

@@ -91,6 +91,9 @@ extension HotService {
     public func deployBuild(_ input: DeployBuild.Input, context: HotRequestContext) async throws -> DeployBuild.Output {
         let credential = try context.requireCredential()
         let project = try await project(input.projectIdOrSlug, context: context)
+        // Deploying may reactivate the project: this process forgets it at once (others when the
+        // trigger's notification arrives).
+        defer { projectCache?.evict(project.projectId, envId: project.envId) }
         guard let build = try await builds.deploy(projectId: project.projectId, buildId: input.buildId, envId: credential.envId) else {
             throw APIError.notFound("Build not found")
         }

@@ -66,7 +66,7 @@ public struct HTTPRuntime: Runtime {
         let runId = request.runId.lowercased
         let body: Data
         do {
-            body = try JSONEncoder().encode(request)
+            body = try JSONCoding.encoder.encode(request)
         } catch {
             // The error may describe a value of the request: say only what failed.
             return finish(Answer(failure: "could not encode the run request as JSON"), runId: runId, started: started)

@@ -24,6 +24,10 @@ public enum HotApplication {
         public var liveFeed: LiveFeed.Settings
         /// Credentials authenticated lately (nil: none kept); the process's listener must evict from it.
         public var credentialCache: CredentialCache?
+        /// Projects read lately (nil: none kept); the process's listener must evict from it.
+        public var projectCache: ProjectCache?
+        /// The serve processes sharing the database (nil: this one alone); org rate limits are divided among them.
+        public var servingProcesses: ServingProcesses?
         /// `last_used_at`, noted per request and written by the process's `CredentialUsage.writer`.
         public var credentialUsage: CredentialUsage
         /// What provisions custom domains (DNS checks alone when self-hosted).
@@ -38,6 +42,7 @@ public enum HotApplication {
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
                     liveFeed: LiveFeed.Settings = .init(), credentialCache: CredentialCache? = nil,
+                    projectCache: ProjectCache? = nil, servingProcesses: ServingProcesses? = nil,
                     credentialUsage: CredentialUsage = CredentialUsage(), metrics: MetricsEndpoint? = nil, metricsToken: String? = nil,
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
             self.database = database
@@ -49,6 +54,8 @@ public enum HotApplication {
             self.domainProvider = domainProvider
             self.domainChecks = domainChecks
             self.credentialCache = credentialCache
+            self.projectCache = projectCache
+            self.servingProcesses = servingProcesses
             self.credentialUsage = credentialUsage
             self.metrics = metrics
             self.metricsToken = metricsToken
@@ -71,10 +78,11 @@ public enum HotApplication {
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
             pubsub: environment.pubsub, liveFeed: environment.liveFeed,
             domainProvider: environment.domainProvider, domainChecks: environment.domainChecks,
-            credentialCache: environment.credentialCache)
+            credentialCache: environment.credentialCache, projectCache: environment.projectCache)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
-            policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage)
+            policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage,
+            projectCache: environment.projectCache, processes: environment.servingProcesses)
         HotRoutes.register(on: router, api: service, authorizer: authorizer)
         if let metrics = environment.metrics {
             let token = environment.metricsToken

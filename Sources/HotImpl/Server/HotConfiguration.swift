@@ -45,6 +45,9 @@ public struct HotConfiguration: Sendable {
     /// `HOT_METRICS_TOKEN`: a bearer token that lets clients beyond loopback read `GET /metrics`
     /// on the API's port; nil: loopback only.
     public var metricsToken: String? = nil
+    /// `HOT_FROZEN_CLOCK=1`, for tests of whole processes only: the clock of requests (rate-limit
+    /// refills, expiry) stands still at the process's start, so a rate-limit bucket never refills.
+    public var frozenClock: Bool = false
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -109,7 +112,8 @@ public struct HotConfiguration: Sendable {
             domainTarget: target,
             dnsResolver: value("HOT_DNS_RESOLVER"),
             domainCheckInterval: interval,
-            durableLocalDatabase: true
+            durableLocalDatabase: true,
+            frozenClock: value("HOT_FROZEN_CLOCK") == "1"
         )
         configuration.metricsToken = value("HOT_METRICS_TOKEN")
         let idleText = value("HOT_HTTP_IDLE_TIMEOUT") ?? "60"

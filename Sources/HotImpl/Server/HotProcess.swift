@@ -39,6 +39,7 @@ public enum HotProcess {
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let pubsub = PostgresPubSub(database: database)
             let credentialCache = CredentialCache()
+            let projectCache = ProjectCache()
             let credentialUsage = CredentialUsage()
             let domainChecks = DomainChecker.Settings(interval: .seconds(configuration.domainCheckInterval))
             let work = WorkSignal()
@@ -46,7 +47,7 @@ public enum HotProcess {
             var services: [any Service] = [
                 client,
                 ready,
-                AfterReady(ready, pubsub.listener(work: work, credentials: credentialCache)),
+                AfterReady(ready, pubsub.listener(work: work, credentials: credentialCache, projects: projectCache)),
                 AfterReady(ready, credentialUsage.writer(database: database)),
                 HubTicker(hub: pubsub.hub),
                 AfterReady(ready, WorkerPool(
@@ -57,10 +58,14 @@ public enum HotProcess {
                 AfterReady(ready, DomainChecker(database: database, provider: domainProvider, settings: domainChecks, logger: logger)),
             ]
             if let http = options.http {
+                let servingProcesses = ServingProcesses()
+                services.append(AfterReady(ready, servingProcesses.heartbeat(database: database)))
                 let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
-                    domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache,
-                    credentialUsage: credentialUsage, metrics: metricsEndpoint, metricsToken: configuration.metricsToken)
+                    domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
+                    servingProcesses: servingProcesses, credentialUsage: credentialUsage,
+                    metrics: metricsEndpoint, metricsToken: configuration.metricsToken,
+                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock())
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, idleTimeout: .seconds(configuration.httpIdleTimeout), logger: logger,
                     onServerRunning: options.onServerRunning)))

@@ -63,12 +63,10 @@ extension PostgresRowSequence {
 /// JSON stored in `jsonb` columns travels as text and is parsed here.
 enum JSONColumn {
     static func text(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        try JSONCoding.decoder.decode(T.self, from: Data(text.utf8))
     }
 }

@@ -3,18 +3,30 @@ import Generated
 import HotRuntime
 import PostgresNIO
 
-/// Projects of an env, found by id or by name.
+/// Projects of an env, found by id or by name (from the process's project cache when it holds them).
 public struct ProjectStore: Sendable {
     let database: Database
+    /// Nil: every lookup reads the database.
+    let cache: ProjectCache?
 
-    public init(database: Database) {
+    public init(database: Database, cache: ProjectCache? = nil) {
         self.database = database
+        self.cache = cache
     }
 
     /// Which project names a list may show: nil for all, otherwise exact names and name prefixes.
     public typealias NameFilter = (exact: [String], prefixes: [String])
 
     public func list(envId: UUID, page: PageRequest, names: NameFilter?) async throws -> Page<Project> {
+        let key = ProjectCache.ListKey(exact: names?.exact, prefixes: names?.prefixes ?? [], limit: page.limit, offset: page.offset)
+        if let cached = cache?.lookupList(envId: envId, key: key) { return cached }
+        let generation = cache?.generation()
+        let read = try await readList(envId: envId, page: page, names: names)
+        if let generation { cache?.insertList(envId: envId, key: key, page: read, readAt: generation) }
+        return read
+    }
+
+    private func readList(envId: UUID, page: PageRequest, names: NameFilter?) async throws -> Page<Project> {
         let all = names == nil
         let exact = names?.exact ?? []
         // LIKE patterns: the prefix with LIKE's own wildcards escaped, then %.
@@ -35,6 +47,9 @@ public struct ProjectStore: Sendable {
     }
 
     public func create(envId: UUID, name: String) async throws -> Project {
+        // This process's lists of the env forget their pages at once (others' when the trigger's
+        // notification arrives).
+        defer { cache?.evict(nil, envId: envId) }
         do {
             let rows = try await database.query("""
                 INSERT INTO project (project_id, env_id, name) VALUES (\(UUID.v7()), \(envId), \(name))
@@ -48,6 +63,14 @@ public struct ProjectStore: Sendable {
 
     /// By UUID first, then by name.
     public func find(envId: UUID, idOrName: String) async throws -> Project? {
+        if let cached = cache?.lookup(envId: envId, idOrName: idOrName) { return cached }
+        let generation = cache?.generation()
+        let found = try await read(envId: envId, idOrName: idOrName)
+        if let found, let generation { cache?.insert(found, readAt: generation) }
+        return found
+    }
+
+    private func read(envId: UUID, idOrName: String) async throws -> Project? {
         let id = UUID(uuidString: idOrName)
         let rows = try await database.query("""
             SELECT project_id, env_id, name, active, created_at, updated_at FROM project
@@ -59,6 +82,8 @@ public struct ProjectStore: Sendable {
     }
 
     public func rename(envId: UUID, projectId: UUID, to name: String) async throws -> Project? {
+        // This process forgets it at once (others when the trigger's notification arrives).
+        defer { cache?.evict(projectId, envId: envId) }
         do {
             let rows = try await database.query("""
                 UPDATE project SET name = \(name), updated_at = now()
@@ -72,6 +97,7 @@ public struct ProjectStore: Sendable {
     }
 
     public func delete(envId: UUID, projectId: UUID) async throws -> Bool {
+        defer { cache?.evict(projectId, envId: envId) }
         let rows = try await database.query("""
             DELETE FROM project WHERE env_id = \(envId) AND project_id = \(projectId) RETURNING project_id
             """).all(UUID.self)

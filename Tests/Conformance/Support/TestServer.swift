@@ -30,6 +30,8 @@ actor TestServer {
         var runtime: TestRuntime
         /// The process's credential cache, evicted by its listener, as a server process has.
         var credentialCache: CredentialCache
+        /// The process's project cache, evicted by the same listener.
+        var projectCache: ProjectCache
 
         /// Waits until the listener has evicted credential `id` from the cache: a change made outside
         /// the server (the CLI, a store called directly) reaches it by notification, milliseconds later.
@@ -47,7 +49,7 @@ actor TestServer {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
                 pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, credentialCache: credentialCache,
-                credentialUsage: usage, clock: clock, rateLimits: rateLimits)
+                projectCache: projectCache, credentialUsage: usage, clock: clock, rateLimits: rateLimits)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -108,10 +110,11 @@ actor TestServer {
         let runtime = try await TestRuntime.start { run in RuntimeScript.shared.behaviour(for: run) }
         let httpRuntime = try HTTPRuntime(url: runtime.url, token: runtimeToken, timeout: .seconds(30), httpClient: .shared, logger: logger)
         let credentialCache = CredentialCache()
+        let projectCache = ProjectCache()
         let usage = CredentialUsage()
         let usageWriter = usage.writer(database: database)
         Task.detached { try await usageWriter.run() }
-        let listener = pubsub.listener(work: work, credentials: credentialCache)
+        let listener = pubsub.listener(work: work, credentials: credentialCache, projects: projectCache)
         let workers = WorkerPool(database: database, pubsub: pubsub, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
         Task.detached { try await listener.run() }
         // Fast enough for the short feeds of LiveFeedTests.
@@ -121,11 +124,11 @@ actor TestServer {
 
         let environment = HotApplication.Environment(
             database: database, secrets: testSecrets, storage: storage, uploads: uploads, pubsub: pubsub, domainProvider: domains, liveFeed: liveFeed,
-            credentialCache: credentialCache, credentialUsage: usage, rateLimits: lenient)
+            credentialCache: credentialCache, projectCache: projectCache, credentialUsage: usage, rateLimits: lenient)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
                        configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime,
-                       credentialCache: credentialCache)
+                       credentialCache: credentialCache, projectCache: projectCache)
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
