@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Already in the graph through Hummingbird; named for the file storage's non-blocking reads.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The managed PostgreSQL cluster's child processes; without the SubprocessFoundation trait
+        // (its Data conveniences), which nothing here uses.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        // Already in the graph through swift-subprocess and swift-nio; named for FilePath and FileDescriptor.
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // The generator: spec/openapi.yaml in, Swift source out (parse → translate → render).
@@ -75,6 +80,8 @@ let package = Package(
                 // UDP for the DNS lookups that check custom domains.
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.copy("Migrations")]
         ),
@@ -82,10 +89,9 @@ let package = Package(
             name: "hot-server",
             dependencies: [
                 "HotImpl",
+                "HotRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What both test targets build bundles and fixtures with.
@@ -93,6 +99,7 @@ let package = Package(
             name: "HotTestSupport",
             dependencies: [
                 "HotImpl",
+                "HotRuntime",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,6 +124,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -130,7 +140,6 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
