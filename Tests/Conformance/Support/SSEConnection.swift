@@ -107,7 +107,7 @@ extension Tenant {
     /// Opens an SSE request (`GET` a feed, or `POST` subscribe-with-event with a JSON body). Its
     /// operation must document the status it answers (the body, a stream, is the caller's to read).
     func sse(_ method: HTTPMethod = .GET, _ path: String, body: String? = nil, lastEventId: String? = nil,
-             token: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SSEConnection {
+             token: String? = nil, fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> SSEConnection {
         var request = HTTPClientRequest(url: server.baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)")
@@ -121,10 +121,10 @@ extension Tenant {
         if let operation = ResponseSchemaCheck.operation(method: method.rawValue, path: path) {
             if !OperationSchemas.documentedStatuses(operationId: operation.operationId).contains(connection.status) {
                 Issue.record("\(method) \(path) → \(connection.status): \(operation.operationId) documents no \(connection.status) response",
-                             sourceLocation: sourceLocation)
+                             sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
             }
         } else {
-            Issue.record("\(method) \(path): no operation of the spec has this method and path", sourceLocation: sourceLocation)
+            Issue.record("\(method) \(path): no operation of the spec has this method and path", sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
         }
         return connection
     }

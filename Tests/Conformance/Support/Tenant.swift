@@ -44,22 +44,22 @@ struct Tenant: Sendable {
     /// only for a request that deliberately goes where no operation of the spec is.
     func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
               token: String? = nil, authorized: Bool = true, specChecked: Bool = true,
-              sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+              fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> Reply {
         try await send(method, path, data: body.map { Data($0.utf8) }, contentType: contentType, token: token, authorized: authorized,
-                       specChecked: specChecked, sourceLocation: sourceLocation)
+                       specChecked: specChecked, fileID: fileID, filePath: filePath, line: line, column: column)
     }
 
     /// Sends raw bytes (a multipart form with a zip, say).
     /// `closing`: the connection is not kept for another request.
     func send(_ method: HTTPMethod, _ path: String, data: Data?, contentType: String = "application/json",
               token: String? = nil, authorized: Bool = true, closing: Bool = false, specChecked: Bool = true,
-              sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+              fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> Reply {
         let reply = try await exchange(method, path, data: data, contentType: contentType, token: token, authorized: authorized, closing: closing)
         if specChecked {
             for problem in ResponseSchemaCheck.problems(
                 method: method.rawValue, path: path, status: reply.status, contentType: reply.headers.first(name: "Content-Type"), body: reply.body)
             {
-                Issue.record(Comment(rawValue: problem), sourceLocation: sourceLocation)
+                Issue.record(Comment(rawValue: problem), sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
             }
         }
         return reply

@@ -108,7 +108,7 @@ enum PGChildren {
                             configuration, input: .none, output: .string(limit: outputLimit), error: .string(limit: outputLimit))
                         return Result(
                             status: PGExitStatus(result.terminationStatus),
-                            stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+                            stdout: result.standardOutput, stderr: result.standardError)
                     } catch let error as SubprocessError where Task.isCancelled {
                         return Result(status: .unknown, stdout: "", stderr: "\(error)")
                     } catch {

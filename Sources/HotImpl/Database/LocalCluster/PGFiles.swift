@@ -86,7 +86,8 @@ final class PGServerLog {
         if stat(path, &info) == 0, info.st_size > 16 << 20 {
             rename(path, path + ".1")
         }
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        // Read and write: the start-up error is read back (pread) for the error message.
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw LocalClusterError.unusableDirectory(
                 path: path, reason: "cannot open the server log: \(String(cString: strerror(errno))) (does the cluster belong to another user?)")
