@@ -78,18 +78,22 @@ enum PGChildren {
         newProcessGroup: Bool = false, teardown: [TeardownStep] = []
     ) -> Configuration {
         var options = PlatformOptions()
+        var path = executable
+        var argv = arguments
         if let account {
-            // What `setpriv --reuid --regid --clear-groups` did: initdb and postgres refuse root.
-            options.supplementaryGroups = []
-            options.groupID = account.gid
-            options.userID = account.uid
+            // initdb and postgres refuse root: `setpriv` drops to the account and execs (the pid stays
+            // the postmaster's). Not Subprocess's userID/groupID: those take its fork path, where
+            // glibc's setgroups/setgid/setuid in the child of this multithreaded process can wait
+            // forever for a thread that does not exist there (seen: a serve stuck in __nptl_setxid).
+            path = account.setpriv
+            argv = ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups", "--", executable] + arguments
         }
         if newProcessGroup { options.processGroupID = 0 }
         // Run when the task running the child is cancelled; Subprocess ends every sequence with SIGKILL.
         options.teardownSequence = teardown
         return Configuration(
-            executable: .path(FilePath(executable)),
-            arguments: Arguments(arguments),
+            executable: .path(FilePath(path)),
+            arguments: Arguments(argv),
             environment: .custom(environment(account: account).map { Array("\($0.key)=\($0.value)".utf8) }),
             workingDirectory: "/",
             platformOptions: options)
