@@ -101,6 +101,8 @@ struct RendererTests {
         let listed = try #require(validators.range(of: #"case ("listWidgets", 401): return .ref("ErrorEnvelope")"#))
         let unlisted = try #require(validators.range(of: #"case ("listWidgets", _): return .ref("ErrorEnvelope")"#))
         #expect(listed.lowerBound < unlisted.lowerBound)
+        // The statuses listed by number, without the default: what response checks call documented.
+        #expect(validators.contains(#"case "listWidgets": return [200, 401]"#))
         // The default response is no case of the operation's Output: the handler throws APIError for those.
         let api = try #require(try generate(yaml)["API.swift"])
         #expect(!api.contains("case `default`") && !api.contains("case status"))

@@ -80,6 +80,17 @@ enum ValidatorsRenderer {
                 w.line("default: return []")
                 w.line("}")
             }
+            w.line()
+            w.doc("The statuses an operation's responses list by number (its `default` aside); empty for an unknown operation.")
+            w.block("public static func documentedStatuses(operationId: String) -> Set<Int>") { w in
+                w.line("switch operationId {")
+                for operation in api.operations {
+                    let statuses = operation.responses.map { String($0.status) }.joined(separator: ", ")
+                    w.line("case \(Literal.string(operation.operationId)): return [\(statuses)]")
+                }
+                w.line("default: return []")
+                w.line("}")
+            }
         }
         return w.text
     }

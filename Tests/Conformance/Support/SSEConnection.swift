@@ -1,9 +1,11 @@
 import AsyncHTTPClient
 import Foundation
+import Generated
 import HotRuntime
 import HotTestSupport
 import NIOCore
 import NIOHTTP1
+import Testing
 
 /// One frame of a `text/event-stream` answer; a comment (`: keep-alive`) has the event name ":".
 struct SSEFrame: Sendable, CustomStringConvertible {
@@ -102,9 +104,10 @@ final class SSEConnection: Sendable {
 }
 
 extension Tenant {
-    /// Opens an SSE request (`GET` a feed, or `POST` subscribe-with-event with a JSON body).
+    /// Opens an SSE request (`GET` a feed, or `POST` subscribe-with-event with a JSON body). Its
+    /// operation must document the status it answers (the body, a stream, is the caller's to read).
     func sse(_ method: HTTPMethod = .GET, _ path: String, body: String? = nil, lastEventId: String? = nil,
-             token: String? = nil) async throws -> SSEConnection {
+             token: String? = nil, fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> SSEConnection {
         var request = HTTPClientRequest(url: server.baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token ?? self.token)")
@@ -114,6 +117,15 @@ extension Tenant {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        return try await SSEConnection.open(request)
+        let connection = try await SSEConnection.open(request)
+        if let operation = ResponseSchemaCheck.operation(method: method.rawValue, path: path) {
+            if !OperationSchemas.documentedStatuses(operationId: operation.operationId).contains(connection.status) {
+                Issue.record("\(method) \(path) → \(connection.status): \(operation.operationId) documents no \(connection.status) response",
+                             sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
+            }
+        } else {
+            Issue.record("\(method) \(path): no operation of the spec has this method and path", sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
+        }
+        return connection
     }
 }

@@ -4,6 +4,7 @@ import HotImpl
 import HotRuntime
 import NIOCore
 import NIOHTTP1
+import Testing
 
 /// An env of its own with an API key: what each test works in, so tests never see each other's data.
 struct Tenant: Sendable {
@@ -38,15 +39,34 @@ struct Tenant: Sendable {
     }
 
     /// Sends a request with this tenant's token (or `token`, or none when `authorized` is false).
+    /// Every answer is checked against the spec (`ResponseSchemaCheck`): a status its operation does
+    /// not list, or a body that breaks that response's schema, fails the test. `specChecked: false`
+    /// only for a request that deliberately goes where no operation of the spec is.
     func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
-              token: String? = nil, authorized: Bool = true) async throws -> Reply {
-        try await send(method, path, data: body.map { Data($0.utf8) }, contentType: contentType, token: token, authorized: authorized)
+              token: String? = nil, authorized: Bool = true, specChecked: Bool = true,
+              fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> Reply {
+        try await send(method, path, data: body.map { Data($0.utf8) }, contentType: contentType, token: token, authorized: authorized,
+                       specChecked: specChecked, fileID: fileID, filePath: filePath, line: line, column: column)
     }
 
     /// Sends raw bytes (a multipart form with a zip, say).
     /// `closing`: the connection is not kept for another request.
     func send(_ method: HTTPMethod, _ path: String, data: Data?, contentType: String = "application/json",
-              token: String? = nil, authorized: Bool = true, closing: Bool = false) async throws -> Reply {
+              token: String? = nil, authorized: Bool = true, closing: Bool = false, specChecked: Bool = true,
+              fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column) async throws -> Reply {
+        let reply = try await exchange(method, path, data: data, contentType: contentType, token: token, authorized: authorized, closing: closing)
+        if specChecked {
+            for problem in ResponseSchemaCheck.problems(
+                method: method.rawValue, path: path, status: reply.status, contentType: reply.headers.first(name: "Content-Type"), body: reply.body)
+            {
+                Issue.record(Comment(rawValue: problem), sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
+            }
+        }
+        return reply
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, data: Data?, contentType: String,
+                          token: String?, authorized: Bool, closing: Bool) async throws -> Reply {
         var request = HTTPClientRequest(url: server.baseURL + path)
         request.method = method
         if closing { request.headers.add(name: "Connection", value: "close") }

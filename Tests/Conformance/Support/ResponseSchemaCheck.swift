@@ -1,0 +1,61 @@
+import Foundation
+import Generated
+import HotRuntime
+
+/// Checks an answer of the server against the spec: the operation its method and path name, a
+/// status that operation's responses list by number, and a JSON body that satisfies that
+/// response's schema. `Tenant.send` runs it on every answer a suite receives.
+enum ResponseSchemaCheck {
+    /// The operation a request names: the one whose method matches and whose path template matches
+    /// segment by segment (`{parameter}` takes any one segment); the most literal one when several do.
+    static func operation(method: String, path: String) -> OperationDescriptor? {
+        let pathOnly = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        let segments = pathOnly.split(separator: "/", omittingEmptySubsequences: false)
+        var best: (operation: OperationDescriptor, literals: Int)?
+        for operation in OperationTable.all where operation.method.rawValue == method {
+            let template = operation.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            var literals = 0
+            var matches = true
+            for (expected, actual) in zip(template, segments) {
+                if expected.hasPrefix("{") && expected.hasSuffix("}") {
+                    if actual.isEmpty { matches = false; break }
+                } else if expected == actual {
+                    literals += 1
+                } else {
+                    matches = false
+                    break
+                }
+            }
+            if matches, literals > (best?.literals ?? -1) { best = (operation, literals) }
+        }
+        return best?.operation
+    }
+
+    /// What is wrong with an answer, empty when nothing is.
+    static func problems(method: String, path: String, status: Int, contentType: String?, body: Data) -> [String] {
+        let label = "\(method) \(path) → \(status)"
+        guard let operation = operation(method: method, path: path) else {
+            return ["\(label): no operation of the spec has this method and path"]
+        }
+        guard OperationSchemas.documentedStatuses(operationId: operation.operationId).contains(status) else {
+            return ["\(label): \(operation.operationId) documents no \(status) response: \(String(decoding: body.prefix(500), as: UTF8.self))"]
+        }
+        if status == 204 {
+            return body.isEmpty ? [] : ["\(label): a 204 with a body"]
+        }
+        // No JSON body documented for this status: nothing to validate. A success that is not JSON
+        // (a download, an event stream) is not either: `response` falls back to the `default`
+        // (error) rule for statuses without a JSON body, so it cannot tell them apart.
+        guard let rule = OperationSchemas.response(operationId: operation.operationId, status: status) else { return [] }
+        if status < 300, contentType?.hasPrefix("application/json") != true { return [] }
+        guard contentType?.hasPrefix("application/json") == true else {
+            return ["\(label): \(operation.operationId) documents a JSON body, got Content-Type \(contentType ?? "none")"]
+        }
+        guard let json = try? JSONValue.parse(body) else {
+            return ["\(label): the body is not JSON: \(String(decoding: body.prefix(500), as: UTF8.self))"]
+        }
+        return Schemas.validator.issues(json, against: rule).map { "\(label): \(operation.operationId) response breaks its schema: \($0)" }
+    }
+}
+
