@@ -146,6 +146,27 @@ struct ShutdownReliabilityTests {
         #expect(try await process.exit.status(within: .seconds(60)) == 0)
     }
 
+    @Test("connections closed before a whole request, or half-closed, do not hold SIGTERM's shutdown")
+    func unfinishedConnectionsDoNotHoldShutdown() async throws {
+        let dataDirectory = try ServeProcess.dataDirectory("hot-unfinished")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let process = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": ""])
+        defer { if process.process.isRunning { process.process.terminate() } }
+        let tenant = try await process.tenant(dataDirectory)
+        // Nothing sent; half a request head; a whole feed request's head with half its body.
+        let silent = try await RawConnection.open(process.baseURL)
+        let halfHead = try await RawConnection.open(process.baseURL)
+        try await halfHead.send("GET /v1/env HTTP/1.1\r\nHost: local")
+        let halfBody = try await RawConnection.open(process.baseURL)
+        try await halfBody.send("POST /v1/streams/subscribe-with-event HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(tenant.token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event_type\":")
+        for connection in [silent, halfHead, halfBody] { connection.close() }
+        // Shut down well before the idle timeout (60 s) would have closed anything.
+        let started = ContinuousClock.now
+        #expect(try await process.stop() == 0)
+        #expect(ContinuousClock.now - started < .seconds(45))
+    }
+
     @Test("a request that never finishes holds SIGTERM's shutdown at most the runtime timeout + 30 s")
     func shutdownBound() async throws {
         let dataDirectory = try ServeProcess.dataDirectory("hot-shutdown-bound")

@@ -135,16 +135,28 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if case .decided = state {} else {
-            state = .decided
-            first.fail(ChannelError.eof)
-        }
+        giveUp()
         context.fireChannelInactive()
     }
 
+    /// Also reached when the channel closes: Hummingbird's connection-state handler, ahead of this
+    /// one, does not pass `channelInactive` on.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        giveUp()
+    }
+
+    /// The connection ended before a whole request: its task ends.
+    private func giveUp() {
+        if case .decided = state { return }
+        state = .decided
+        first.fail(ChannelError.eof)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // A client that half-closes before its request is whole will not finish it.
-        if case .reading = state, let event = event as? ChannelEvent, event == .inputClosed {
+        // The server accepts half-closed connections, so a client that leaves shows up here, not
+        // as the channel going inactive: one that sent no request, or not all of it, will send
+        // nothing more (and a connection left half open would hold graceful shutdown).
+        if let event = event as? ChannelEvent, event == .inputClosed {
             context.close(promise: nil)
             return
         }

@@ -168,6 +168,11 @@ final class FeedChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// Reached when the channel closes, whatever passed `channelInactive` on (ending twice is harmless).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        unsubscribe()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The server accepts half-closed connections: a client that is gone shows up here first.
         if let event = event as? ChannelEvent, event == .inputClosed {
