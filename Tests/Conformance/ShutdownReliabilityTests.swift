@@ -85,7 +85,7 @@ struct ShutdownReliabilityTests {
     func slowClients() async throws {
         let dataDirectory = try ServeProcess.dataDirectory("hot-slow")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
-        let process = try await ServeProcess.start(dataDirectory, environment: ["HOT_HTTP_IDLE_TIMEOUT": "2", "HOT_RUNTIME_URL": ""])
+        let process = try await ServeProcess.start(dataDirectory, environment: ["HOT_HTTP_IDLE_TIMEOUT": "5", "HOT_RUNTIME_URL": ""])
         defer { if process.process.isRunning { process.process.terminate() } }
         let tenant = try await process.tenant(dataDirectory)
         let port = try Self.port(process)
@@ -117,7 +117,7 @@ struct ShutdownReliabilityTests {
             #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"slow:other","event_data":{}}"#).status == 201)
         }
         // The unfinished requests are closed by the server (HOT_HTTP_IDLE_TIMEOUT); the default would be a minute.
-        for connection in slow { try await connection.closed(within: .seconds(20)) }
+        for connection in slow { try await connection.closed(within: .seconds(30)) }
         for connection in stalled { await connection.close() }
         #expect(try await tenant.send(.GET, "/status", authorized: false).status == 200)
         #expect(try await process.stop() == 0)
