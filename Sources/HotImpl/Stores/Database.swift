@@ -18,8 +18,13 @@ public struct Database: Sendable {
 
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        guard let metrics else { return try await client.query(query, logger: logger) }
-        return try await metrics.query { try await client.query(query, logger: logger) }
+        try await counted { try await client.query(query, logger: logger) }
+    }
+
+    /// Counted in the process's metrics (queries in flight) when there are any.
+    private func counted<T>(_ body: () async throws -> T) async rethrows -> T {
+        guard let metrics else { return try await body() }
+        return try await metrics.query(body)
     }
 
     /// A list's total: the `count(*) OVER ()` carried by the page's first row, or, for a page past
@@ -34,10 +39,7 @@ public struct Database: Sendable {
     /// after the rollback, rather than wrapped.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            guard let metrics else {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-            }
-            return try await metrics.query {
+            return try await counted {
                 try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
         } catch let error as PostgresTransactionError where error.rollbackError == nil && error.closureError != nil {
