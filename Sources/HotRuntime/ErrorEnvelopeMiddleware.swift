@@ -3,16 +3,23 @@ import Hummingbird
 import Logging
 
 /// Turns every error into the `error` envelope: API errors as they are, Hummingbird's HTTP errors
-/// (no route, body too large) by their status, and anything else as a logged 500.
+/// (no route, body too large) by their status, errors `classify` knows (e.g. the database away: 503)
+/// as it says, and anything else as a logged 500.
 public struct ErrorEnvelopeMiddleware: RouterMiddleware {
     public typealias Context = HotRequestContext
 
-    public init() {}
+    /// Names the API error of an error from below (a driver's, say); nil: not one it knows.
+    let classify: @Sendable (any Error) -> APIError?
+
+    public init(classify: @escaping @Sendable (any Error) -> APIError? = { _ in nil }) {
+        self.classify = classify
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
+            if let known = classify(error) { return Self.response(for: known, context: context) }
             return Self.response(for: error, context: context)
         }
     }

@@ -134,4 +134,102 @@ struct CrashReliabilityTests {
         #expect(try await process.stop() == 0)
         await runtime.stop()
     }
+
+    @Test("PostgreSQL stopped under a publish load: 503 service_unavailable within the bound, no hang; back by itself once it restarts; nothing acknowledged lost")
+    func databaseRestart() async throws {
+        let root = try ServeProcess.dataDirectory("hot-pg-restart")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var logger = Logger(label: "hot-server.tests.pg-restart")
+        logger.logLevel = .warning
+        // A cluster of the test's own, so it can be stopped and started under the server.
+        let cluster = LocalCluster(
+            configuration: LocalClusterConfiguration(dataDirectory: root.appendingPathComponent("postgres"), durable: false), logger: logger)
+        let endpoint = try await cluster.start()
+        let runtime = try await TestRuntime.start(.succeed(result: "ok"))
+        let wait = 2
+        let settings = ["HOT_DATABASE_URL": endpoint.url, "HOT_RUNTIME_URL": runtime.url, "HOT_DATABASE_WAIT": "\(wait)", "HOT_RUN_LEASE": "2"]
+        let dataDirectory = root.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        let process = try await ServeProcess.start(dataDirectory, environment: settings)
+        var environment = ProcessInfo.processInfo.environment.merging(settings) { $1 }
+        environment["HOT_DATA_DIR"] = dataDirectory.path
+        let key = try await ChildProcess.run(CommandLineTests.executable, ["keys", "create", "--name", "restart"], environment: environment)
+        let token = try #require(key.stdout.split(separator: "\n").last.map(String.init), "keys create: \(key.stderr)")
+        var server = try await TestServer.shared.running()
+        server.baseURL = process.baseURL
+        let tenant = Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
+        try await tenant.deployHandler(project: "restart", eventType: "restart:tick", fn: "::restart/on-tick")
+
+        let publishers = Publishers()
+        let load = Task { [tenant] in await publishers.run(tenant, eventType: "restart:tick", count: 4, untilUnreachable: false) }
+        try await Deadline.within(.seconds(30), waitingFor: "events acknowledged before the stop") {
+            while publishers.acknowledged.count < 20 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        try await cluster.stop()
+
+        // Down: publishes answer 503 in the envelope, and so do reads, each within the bound;
+        // what needs no database still answers.
+        do {
+            try await Deadline.within(.seconds(30), waitingFor: "503 answers while PostgreSQL is down") {
+                while publishers.count(503) < 8 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        } catch {
+            Issue.record("answers so far: \(publishers.statuses), problems: \(publishers.problems.prefix(3))")
+            throw error
+        }
+        let began = ContinuousClock.now
+        let read = try await tenant.send(.GET, "/v1/runs")
+        #expect(read.status == 503)
+        #expect(read.json?["error"]?["code"]?.stringValue == "service_unavailable")
+        #expect(read.headers.first(name: "Retry-After") == "1")
+        #expect(ContinuousClock.now - began < .seconds(wait + 3))
+        #expect(try await tenant.send(.GET, "/status", authorized: false).status == 200)
+
+        // Back: publishes are acknowledged again, with no restart of hot-server.
+        _ = try await cluster.start()
+        let down = publishers.acknowledged.count
+        try await Deadline.within(.seconds(60), waitingFor: "publishes acknowledged after PostgreSQL restarted") {
+            while publishers.acknowledged.count < down + 20 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        publishers.stop()
+        await load.value
+
+        // Every answer was a 201 or a 503 envelope, none came much past the bound, and every event
+        // acknowledged (before, around and after the restart) is stored and runs.
+        #expect(publishers.problems.isEmpty, "\(publishers.problems.prefix(5))")
+        #expect(publishers.slowest < .seconds(wait + 5), "slowest answer: \(publishers.slowest)")
+        try await Self.expectRouted(publishers.acknowledged, tenant, within: .seconds(60))
+        #expect(try await process.stop() == 0)
+        try await cluster.stop()
+        await runtime.stop()
+    }
+
+    @Test("credential uses whose write finds no database (503 within the bound) are kept and written by the next write")
+    func usageKeptWhenWriteFails() async throws {
+        let server = try await TestServer.shared.running()
+        let usage = CredentialUsage()
+        let tenant = try await Tenant.make(baseURL: try await server.app(clock: SystemWallClock(), usage: usage))
+        let created = try await tenant.send(.POST, "/v1/sessions", body: #"{"permissions":{"env:*":["read"]}}"#)
+        let token = try #require(created.json?["data"]?["token"]?.stringValue)
+        func lastUsed() async throws -> String? {
+            let list = try await tenant.send(.GET, "/v1/sessions")
+            guard case .array(let items)? = list.json?["data"] else { return nil }
+            return items.first?["last_used_at"]?.stringValue
+        }
+        #expect(try await tenant.send(.GET, "/v1/env", token: token).status == 200)
+
+        // No connection ever comes, and the wait is bounded.
+        let unreachable = TestServer.unreachableDatabase(logger: server.logger, wait: .milliseconds(300))
+        let began = ContinuousClock.now
+        let error = await #expect(throws: APIError.self) { try await usage.flush(unreachable) }
+        #expect(error?.status == .serviceUnavailable)
+        #expect(error?.code == "service_unavailable")
+        #expect(ContinuousClock.now - began < .seconds(10))
+        #expect(try await lastUsed() == nil)
+
+        // Kept: the next write records it, once.
+        #expect(try await usage.flush(server.database) == 1)
+        #expect(try await lastUsed() != nil)
+        #expect(try await usage.flush(server.database) == 0)
+    }
 }

@@ -149,6 +149,13 @@ struct ExampleReplay {
             // It answers before reading any body; a connection left with an unread body is not reused.
             closing = true
             body = body ?? successRequestBody
+        case 503:
+            // The whole app on a database that is away.
+            tenant.server.baseURL = try await TestServer.shared.databaseAwayApp()
+            createFixtures = false
+            // It may answer before reading a body; a connection left with an unread body is not reused.
+            closing = true
+            body = body ?? successRequestBody
         default:
             return (.notReproducible("status \(example.status)"), [])
         }

@@ -71,7 +71,7 @@ public enum HotApplication {
         }
         router.add(middleware: RequestIdMiddleware())
         router.add(middleware: AccessLogMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: ErrorEnvelopeMiddleware(classify: Database.unavailable))
         router.add(middleware: MethodNotAllowedMiddleware(operations: OperationTable.all))
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,

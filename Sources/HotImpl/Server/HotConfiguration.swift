@@ -37,6 +37,9 @@ public struct HotConfiguration: Sendable {
     /// `HOT_DOMAIN_CHECK_INTERVAL` in seconds: between background checks of pending domains (and
     /// their first backoff).
     public var domainCheckInterval: Int
+    /// `HOT_DATABASE_WAIT` in seconds: how long a request waits for a database connection before
+    /// answering 503 `service_unavailable` (PostgreSQL stopped, restarting or unreachable).
+    public var databaseWait: Int = 5
     /// `HOT_HTTP_IDLE_TIMEOUT` in seconds: a connection that sends nothing for this long, while
     /// idle or in the middle of sending a request (headers never finished, a body stalled), is closed.
     public var httpIdleTimeout: Int = 60
@@ -121,6 +124,11 @@ public struct HotConfiguration: Sendable {
             throw Invalid(description: "HOT_HTTP_IDLE_TIMEOUT must be a number of seconds from 1 to 86400 (got \(idleText))")
         }
         configuration.httpIdleTimeout = idleTimeout
+        let waitText = value("HOT_DATABASE_WAIT") ?? "5"
+        guard let databaseWait = Int(waitText), databaseWait > 0, databaseWait <= 3600 else {
+            throw Invalid(description: "HOT_DATABASE_WAIT must be a number of seconds from 1 to 3600 (got \(waitText))")
+        }
+        configuration.databaseWait = databaseWait
         return configuration
     }
 }

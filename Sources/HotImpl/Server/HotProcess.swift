@@ -35,7 +35,7 @@ public enum HotProcess {
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
             let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
             let metrics = HotMetrics()
-            let database = Database(client: client, logger: logger, metrics: metrics)
+            let database = Database(client: client, logger: logger, metrics: metrics, connectionWait: .seconds(configuration.databaseWait))
             let ready = DatabaseReady(database: database, connectTimeout: .seconds(configuration.databaseConnectTimeout))
             let pubsub = PostgresPubSub(database: database)
             let credentialCache = CredentialCache()

@@ -47,8 +47,8 @@ public struct CredentialStore: Sendable {
         }
     }
 
-    private func first(_ kind: CredentialKind, _ rows: PostgresRowSequence) async throws -> Found? {
-        let decoded = try await rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String, Bool).self)
+    private func first(_ kind: CredentialKind, _ rows: Rows) throws -> Found? {
+        let decoded = try rows.all((UUID, UUID, UUID, UUID, String, String, String, Bool, Date?, String, Bool).self)
         guard let row = decoded.first else { return nil }
         let permissions = try JSONColumn.decode([String: [String]].self, from: row.5)
         return Found(

@@ -4,21 +4,39 @@ import Logging
 import PostgresNIO
 
 /// The pool and logger every store shares.
+///
+/// While PostgreSQL is away (stopped, restarting, unreachable) the pool keeps a request for a
+/// connection waiting until it can open one, and fails it only after a minute (its circuit
+/// breaker). Here a query or transaction waits at most `connectionWait` for its connection, then
+/// answers 503 `service_unavailable`; one whose connection PostgreSQL closes answers the same. The
+/// pool reconnects by itself once PostgreSQL is back.
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
     /// The process's instruments (queries in flight, runs ended); nil records nothing.
     public let metrics: HotMetrics?
+    /// How long a query or transaction waits for a pooled connection before giving up with 503.
+    public let connectionWait: Duration
 
-    public init(client: PostgresClient, logger: Logger, metrics: HotMetrics? = nil) {
+    public init(client: PostgresClient, logger: Logger, metrics: HotMetrics? = nil, connectionWait: Duration = .seconds(5)) {
         self.client = client
         self.logger = logger
         self.metrics = metrics
+        self.connectionWait = connectionWait
     }
 
+    /// Runs `query` on a pooled connection and gives its rows, read whole.
     @discardableResult
-    func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await counted { try await client.query(query, logger: logger) }
+    func query(_ query: PostgresQuery) async throws -> Rows {
+        let (client, logger) = (client, logger)
+        return try await counted {
+            try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in
+                try await client.withConnection { connection in
+                    lease.hold(connection)
+                    return Rows(rows: try await connection.query(query, logger: logger).collect())
+                }
+            }
+        }
     }
 
     /// Counted in the process's metrics (queries in flight) when there are any.
@@ -37,14 +55,43 @@ public struct Database: Sendable {
 
     /// Runs `body` in a transaction; an error `body` throws (e.g. an APIError) comes out as itself,
     /// after the rollback, rather than wrapped.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let (client, logger) = (client, logger)
         do {
             return try await counted {
-                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in
+                    try await client.withTransaction(logger: logger) { connection in
+                        lease.hold(connection)
+                        return try await body(connection)
+                    }
+                }
             }
-        } catch let error as PostgresTransactionError where error.rollbackError == nil && error.closureError != nil {
-            throw error.closureError!
+        } catch let error as PostgresTransactionError {
+            // BEGIN, COMMIT or ROLLBACK on a connection PostgreSQL closed: the outcome of a commit is
+            // then unknown, but nothing was acknowledged, so 503 like any other loss of PostgreSQL.
+            if let unavailable = [error.closureError, error.beginError, error.commitError].lazy.compactMap({ $0 })
+                .compactMap(DatabaseCall.unavailable).first {
+                throw unavailable
+            }
+            // The body's own error (an APIError, a unique violation), after the rollback.
+            if error.rollbackError == nil, let closureError = error.closureError { throw closureError }
+            throw error
         }
+    }
+
+    /// The 503 for an error that says PostgreSQL is away (for the error envelope); nil for any other.
+    public static func unavailable(_ error: any Error) -> APIError? {
+        DatabaseCall.unavailable(error)
+    }
+}
+
+/// A query's rows, read whole (its connection already back in the pool).
+struct Rows: Sendable {
+    let rows: [PostgresRow]
+
+    /// Every row decoded, in order.
+    func all<each Column: PostgresDecodable>(_ columns: (repeat each Column).Type) throws -> [(repeat each Column)] {
+        try rows.map { try $0.decode(columns) }
     }
 }
 

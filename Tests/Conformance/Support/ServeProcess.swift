@@ -37,8 +37,19 @@ struct ServeProcess {
         process.standardOutput = FileHandle.nullDevice
         let exit = ChildProcess.Exit(process)
         try process.run()
-        for await line in ChildProcess.lines(of: stderr) {
+        // Its log, kept beside its data (a test that fails can read it there while it runs).
+        let log = dataDirectory.appendingPathComponent("serve-\(process.processIdentifier).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let file = try FileHandle(forWritingTo: log)
+        var lines = ChildProcess.lines(of: stderr).makeAsyncIterator()
+        while let line = await lines.next() {
+            file.write(Data((line + "\n").utf8))
             if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let rest = lines
+                Task.detached {
+                    var rest = rest
+                    while let line = await rest.next() { file.write(Data((line + "\n").utf8)) }
+                }
                 return ServeProcess(process: process, baseURL: String(line[range]), exit: exit)
             }
         }

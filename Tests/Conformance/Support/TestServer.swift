@@ -57,6 +57,34 @@ actor TestServer {
     static let shared = TestServer()
     private var starting: Task<Running, any Error>?
     private var frozen: Task<String, any Error>?
+    private var away: Task<String, any Error>?
+
+    /// A database whose PostgreSQL is nowhere (a socket path that does not exist): no connection
+    /// ever comes, and a query gives up after `wait`.
+    static func unreachableDatabase(logger: Logger, wait: Duration) -> Database {
+        let nowhere = FileManager.default.temporaryDirectory.appendingPathComponent("hot-nowhere-\(UUID().lowercased)/.s.PGSQL.5432")
+        let client = PostgresClient(
+            configuration: .init(unixSocketPath: nowhere.path, username: "hot", password: nil, database: "hot"), backgroundLogger: logger)
+        // Runs as long as the test process: the database stands for one that is away, not closed.
+        Task.detached { await client.run() }
+        return Database(client: client, logger: logger, connectionWait: wait)
+    }
+
+    /// The whole app on a database that is away: every operation that needs it answers 503.
+    func databaseAwayApp() async throws -> String {
+        if let away { return try await away.value }
+        let task = Task {
+            let server = try await running()
+            let database = Self.unreachableDatabase(logger: server.logger, wait: .milliseconds(100))
+            let environment = HotApplication.Environment(
+                database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
+                pubsub: PostgresPubSub(database: database), domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed,
+                clock: SystemWallClock())
+            return try await TestServer.startApp(environment, logger: server.logger)
+        }
+        away = task
+        return try await task.value
+    }
 
     /// An app whose clock never moves, with the standard rate limits: a bucket emptied there stays
     /// empty, so a 429 can be produced deterministically.
