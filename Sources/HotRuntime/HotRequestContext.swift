@@ -6,7 +6,8 @@ import Logging
 /// credential once authentication has run.
 public struct HotRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by `RequestIdMiddleware`; echoed in `X-Request-Id`, `meta.request_id` and `error.request_id`.
+    /// A UUIDv7 made with the context; `RequestIdMiddleware` puts it in the logger's metadata and
+    /// `X-Request-Id`; echoed in `meta.request_id` and `error.request_id`.
     public var requestId: UUID
     public var credential: Credential?
     /// The client's IP address, when the connection has one (rate limits on failed authentication).
@@ -14,7 +15,7 @@ public struct HotRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.requestId = UUID()
+        self.requestId = UUID.v7()
         self.credential = nil
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }

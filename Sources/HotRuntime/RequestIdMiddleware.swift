@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// Gives every request its id (a UUIDv7), puts it in the logger's metadata and the
+/// Every request's id (a UUIDv7, made with its context): puts it in the logger's metadata and the
 /// `X-Request-Id` response header — on errors too.
 public struct RequestIdMiddleware: RouterMiddleware {
     public typealias Context = HotRequestContext
@@ -10,7 +10,6 @@ public struct RequestIdMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.requestId = UUID.v7()
         let id = context.requestId.lowercased
         context.logger[metadataKey: "request_id"] = .string(id)
         do {

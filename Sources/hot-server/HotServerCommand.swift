@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotImpl
+import HotRuntime
 import Logging
 
 @main
@@ -27,11 +28,10 @@ struct Setup {
             throw ValidationError("\(error)")
         }
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Lines are written by a thread of their own, in batches (no request waits on stderr);
+        // whatever is queued is written at exit.
+        LoggingSystem.bootstrap { label in HotLogHandler(label: label, level: level) }
+        atexit { LogSink.standardError.flush() }
         return Setup(configuration: configuration, logger: Logger(label: "hot-server"))
     }
 }
@@ -40,11 +40,14 @@ struct Setup {
 func runReportingFailure(_ body: () async throws -> Void) async throws {
     do {
         try await body()
+        LogSink.standardError.flush()
     } catch let error as ValidationError {
         throw error
     } catch is CancellationError {
         return
     } catch {
+        // The log's lines come before the reason.
+        LogSink.standardError.flush()
         FileHandle.standardError.write(Data("hot-server: \(String(reflecting: error).split(separator: "\n").joined(separator: " "))\n".utf8))
         throw ExitCode.failure
     }

@@ -50,4 +50,14 @@ struct UUIDv7Tests {
         let id = try #require(UUID(uuidString: "0190A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2B"))
         #expect(id.lowercased == "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b")
     }
+
+    @Test("ids made at once from many tasks, across many refills of the random pool, are all different")
+    func uniqueAcrossRefills() async {
+        let now = Date()
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<2000).map { _ in UUID.v7(now: now) } } }
+            return await group.reduce(into: [UUID]()) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 16_000)
+    }
 }

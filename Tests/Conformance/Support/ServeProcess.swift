@@ -38,6 +38,7 @@ struct ServeProcess {
         let exit = ChildProcess.Exit(process)
         try process.run()
         // Its log, kept beside its data (a test that fails can read it there while it runs).
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let log = dataDirectory.appendingPathComponent("serve-\(process.processIdentifier).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let file = try FileHandle(forWritingTo: log)

@@ -1,0 +1,123 @@
+import Foundation
+import HotRuntime
+import HotTestSupport
+import Logging
+import Testing
+
+@Suite("The log: lines batched by a thread of their own")
+struct LogSinkTests {
+    /// A pipe whose read end the test drains.
+    final class Pipe2: Sendable {
+        let read: Int32
+        let write: Int32
+
+        init() throws {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            (read, write) = (ends[0], ends[1])
+        }
+
+        /// What is in the pipe now, without waiting.
+        func available() -> String {
+            _ = fcntl(read, F_SETFL, fcntl(read, F_GETFL) | O_NONBLOCK)
+            var text = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let got = buffer.withUnsafeMutableBytes { Foundation.read(read, $0.baseAddress!, $0.count) }
+                guard got > 0 else { break }
+                text += buffer[0..<got]
+            }
+            return String(decoding: text, as: UTF8.self)
+        }
+
+        deinit {
+            close(read)
+            close(write)
+        }
+    }
+
+    @Test("a line: timestamp, level, label, metadata sorted as key=value, [source], message")
+    func format() throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write)
+        var logger = Logger(label: "hot-server") { HotLogHandler(label: $0, level: .info, sink: sink) }
+        logger[metadataKey: "request_id"] = "r-1"
+        logger.info("request", metadata: ["status": .stringConvertible(200), "method": "GET"])
+        logger.debug("below the level")
+        sink.flush()
+        let lines = pipe.available().split(separator: "\n")
+        try #require(lines.count == 1, "\(lines)")
+        let line = String(lines[0])
+        let (stamp, rest) = (line.prefix { $0 != " " }, line.drop { $0 != " " })
+        #expect(RFC3339.date(from: String(stamp)) != nil, "\(stamp)")
+        #expect(rest == " info hot-server: method=GET request_id=r-1 status=200 [HotImplTests] request")
+    }
+
+    @Test("an error line is written before log returns; lower ones are by flush")
+    func errorsAreWrittenAtOnce() throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write)
+        let logger = Logger(label: "t") { HotLogHandler(label: $0, level: .trace, sink: sink) }
+        logger.error("it broke")
+        #expect(pipe.available().contains("error t: [HotImplTests] it broke\n"))
+    }
+
+    @Test("lines from many threads all arrive whole, each thread's in its order")
+    func concurrentLines() async throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write)
+        let logger = Logger(label: "t") { HotLogHandler(label: $0, level: .info, sink: sink) }
+        // Read while writing: 8 × 500 lines are more than the pipe holds.
+        let reader = Task.detached {
+            var text = ""
+            while text.split(separator: "\n").count < 4000 {
+                let chunk = pipe.available()
+                if chunk.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+                text += chunk
+            }
+            return text
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for line in 0..<500 { logger.info("x", metadata: ["writer": "\(writer)", "line": "\(line)"]) }
+                }
+            }
+        }
+        sink.flush()
+        let text = try await Deadline.within(.seconds(30), waitingFor: "every line") { try await reader.value }
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 4000)
+        for writer in 0..<8 {
+            let numbers = lines.filter { $0.contains("writer=\(writer) ") }.compactMap { line in
+                line.firstRange(of: "line=").map { Int(line[$0.upperBound...].prefix { $0 != " " })! }
+            }
+            #expect(numbers == Array(0..<500), "writer \(writer)")
+        }
+    }
+
+    @Test("a descriptor nobody reads does not hold the logger: lines past the buffer are dropped and counted")
+    func stalledDescriptor() async throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write, capacity: 4096)
+        let logger = Logger(label: "t") { HotLogHandler(label: $0, level: .info, sink: sink) }
+        // Far more than the pipe (64 KiB) and the buffer hold, with no reader: log must not block.
+        try await Deadline.within(.seconds(30), waitingFor: "20,000 lines logged into a stalled pipe") {
+            for line in 0..<20_000 { logger.info("a line of some length, to fill the pipe sooner", metadata: ["n": "\(line)"]) }
+        }
+        // Once read, the log says what it dropped.
+        let text = try await Deadline.within(.seconds(30), waitingFor: "the dropped-lines note") {
+            var text = ""
+            while !text.contains("log lines dropped") {
+                let chunk = pipe.available()
+                // The writer, unblocked by this reading, writes the note with its next batch.
+                if chunk.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+                text += chunk
+            }
+            return text
+        }
+        let note = try #require(text.split(separator: "\n").first { $0.contains("log lines dropped") })
+        let dropped = Int(note.split(separator: " ").first { Int($0) != nil } ?? "")
+        #expect((dropped ?? 0) > 0, "\(note)")
+    }
+}
