@@ -35,8 +35,9 @@ public final class LogSink: Sendable {
         Thread.detachNewThread { [self] in
             while true {
                 wakeUp.wait()
-                // A moment for more lines to gather: at most a thousand writes a second.
-                usleep(1000)
+                // A moment for more lines to gather: at most a hundred wake-ups and writes a second
+                // (each one a context switch on a busy machine; errors do not wait for it).
+                usleep(10_000)
                 drain()
             }
         }
@@ -124,15 +125,24 @@ public struct HotLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
-        if let explicit = event.metadata { all.merge(explicit) { $1 } }
-        sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: all, source: event.source, message: event.message.description),
+        // The logger's, the provider's, then the call's: a later one wins a key (no dictionary built).
+        var pairs: [(key: String, order: Int, value: Logger.Metadata.Value)] = []
+        pairs.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
+        for (key, value) in metadata { pairs.append((key, 0, value)) }
+        if let provided = metadataProvider?.get() { for (key, value) in provided { pairs.append((key, 1, value)) } }
+        if let explicit = event.metadata { for (key, value) in explicit { pairs.append((key, 2, value)) } }
+        pairs.sort { ($0.key, $0.order) < ($1.key, $1.order) }
+        var kept: [(String, Logger.Metadata.Value)] = []
+        kept.reserveCapacity(pairs.count)
+        for (index, pair) in pairs.enumerated() where index + 1 == pairs.count || pairs[index + 1].key != pair.key {
+            kept.append((pair.key, pair.value))
+        }
+        sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: kept, source: event.source, message: event.message.description),
                     urgent: event.level >= .error)
     }
 
-    /// One line, without its newline.
-    static func line(date: Date, level: Logger.Level, label: String, metadata: Logger.Metadata, source: String, message: String) -> [UInt8] {
+    /// One line, without its newline; `metadata` in the order given.
+    static func line(date: Date, level: Logger.Level, label: String, metadata: [(String, Logger.Metadata.Value)], source: String, message: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(128 + message.utf8.count)
         line.append(contentsOf: RFC3339.string(from: date).utf8)
@@ -141,11 +151,11 @@ public struct HotLogHandler: LogHandler {
         line.append(UInt8(ascii: " "))
         line.append(contentsOf: label.utf8)
         line.append(UInt8(ascii: ":"))
-        for key in metadata.keys.sorted() {
+        for (key, value) in metadata {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: metadata[key]!.description.utf8)
+            line.append(contentsOf: value.description.utf8)
         }
         line.append(contentsOf: " [".utf8)
         line.append(contentsOf: source.utf8)

@@ -42,6 +42,7 @@ struct LogSinkTests {
         let sink = LogSink(fileDescriptor: pipe.write)
         var logger = Logger(label: "hot-server") { HotLogHandler(label: $0, level: .info, sink: sink) }
         logger[metadataKey: "request_id"] = "r-1"
+        logger[metadataKey: "status"] = "overridden by the call's"
         logger.info("request", metadata: ["status": .stringConvertible(200), "method": "GET"])
         logger.debug("below the level")
         sink.flush()
