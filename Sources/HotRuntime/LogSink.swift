@@ -124,25 +124,32 @@ public struct HotLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// One metadata entry and where it came from (later sources win a key).
+    struct Entry {
+        var key: String
+        var source: Int
+        var value: Logger.Metadata.Value
+    }
+
     public func log(event: LogEvent) {
         // The logger's, the provider's, then the call's: a later one wins a key (no dictionary built).
-        var pairs: [(key: String, order: Int, value: Logger.Metadata.Value)] = []
-        pairs.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
-        for (key, value) in metadata { pairs.append((key, 0, value)) }
-        if let provided = metadataProvider?.get() { for (key, value) in provided { pairs.append((key, 1, value)) } }
-        if let explicit = event.metadata { for (key, value) in explicit { pairs.append((key, 2, value)) } }
-        pairs.sort { ($0.key, $0.order) < ($1.key, $1.order) }
-        var kept: [(String, Logger.Metadata.Value)] = []
-        kept.reserveCapacity(pairs.count)
-        for (index, pair) in pairs.enumerated() where index + 1 == pairs.count || pairs[index + 1].key != pair.key {
-            kept.append((pair.key, pair.value))
+        var entries: [Entry] = []
+        entries.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
+        for (key, value) in metadata { entries.append(Entry(key: key, source: 0, value: value)) }
+        if let provided = metadataProvider?.get() { for (key, value) in provided { entries.append(Entry(key: key, source: 1, value: value)) } }
+        if let explicit = event.metadata { for (key, value) in explicit { entries.append(Entry(key: key, source: 2, value: value)) } }
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.source < $1.source }
+        var kept: [Entry] = []
+        kept.reserveCapacity(entries.count)
+        for index in entries.indices where index + 1 == entries.count || entries[index + 1].key != entries[index].key {
+            kept.append(entries[index])
         }
         sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: kept, source: event.source, message: event.message.description),
                     urgent: event.level >= .error)
     }
 
     /// One line, without its newline; `metadata` in the order given.
-    static func line(date: Date, level: Logger.Level, label: String, metadata: [(String, Logger.Metadata.Value)], source: String, message: String) -> [UInt8] {
+    static func line(date: Date, level: Logger.Level, label: String, metadata: [Entry], source: String, message: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(128 + message.utf8.count)
         line.append(contentsOf: RFC3339.string(from: date).utf8)
@@ -151,11 +158,11 @@ public struct HotLogHandler: LogHandler {
         line.append(UInt8(ascii: " "))
         line.append(contentsOf: label.utf8)
         line.append(UInt8(ascii: ":"))
-        for (key, value) in metadata {
+        for entry in metadata {
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: key.utf8)
+            line.append(contentsOf: entry.key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: value.description.utf8)
+            line.append(contentsOf: entry.value.description.utf8)
         }
         line.append(contentsOf: " [".utf8)
         line.append(contentsOf: source.utf8)
