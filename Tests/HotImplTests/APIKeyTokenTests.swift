@@ -1,5 +1,5 @@
 import Foundation
-import HotImpl
+@testable import HotImpl
 import HotRuntime
 import Testing
 
@@ -92,5 +92,24 @@ struct BearerTokenTests {
     ])
     func malformed(_ text: String) {
         #expect(BearerToken.parse(text) == nil)
+    }
+}
+
+@Suite("Authorization header")
+struct AuthorizationHeaderTests {
+    static let token = APIKeyToken.generate(keyId: UUID.v7())
+
+    @Test("the Bearer scheme in any case, with spaces around and between, gives the token", arguments: [
+        "Bearer \(token.text)", "bearer \(token.text)", "BEARER   \(token.text)  ", " \tBearer\t\(token.text)",
+    ])
+    func accepted(header: String) throws {
+        #expect(try Authorizer.token(from: header) == .apiKey(Self.token))
+    }
+
+    @Test("another scheme, no token, or a token with more after it is 401", arguments: [
+        "Basic \(token.text)", "Bearer", "Bearer   ", "Bearer\(token.text)", "Bearer \(token.text) more", "", "Bearér \(token.text)",
+    ])
+    func refused(header: String) {
+        #expect(throws: APIError.self) { try Authorizer.token(from: header) }
     }
 }

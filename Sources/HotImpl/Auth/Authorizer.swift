@@ -66,11 +66,19 @@ public struct Authorizer: RequestAuthorizer {
         guard let header else {
             throw APIError.unauthorized("Missing Authorization header: send 'Authorization: Bearer <token>'")
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        // `Bearer` (any case), spaces, the token, maybe trailing spaces: read as bytes.
+        let utf8 = header.utf8
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let schemeStart = utf8.firstIndex { !isSpace($0) } ?? utf8.endIndex
+        let schemeEnd = utf8[schemeStart...].firstIndex(where: isSpace) ?? utf8.endIndex
+        let tokenStart = utf8[schemeEnd...].firstIndex { !isSpace($0) } ?? utf8.endIndex
+        let tokenEnd = utf8[tokenStart...].lastIndex { !isSpace($0) }.map { utf8.index(after: $0) } ?? tokenStart
+        guard tokenStart < tokenEnd,
+              utf8[schemeStart..<schemeEnd].elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else {
             throw APIError.unauthorized("Authorization header must be 'Bearer <token>'")
         }
-        guard let token = BearerToken.parse(parts[1].trimmingCharacters(in: .whitespaces)) else {
+        guard let token = BearerToken.parse(String(Substring(utf8[tokenStart..<tokenEnd]))) else {
             throw APIError.unauthorized()
         }
         return token

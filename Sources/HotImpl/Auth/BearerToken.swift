@@ -34,12 +34,22 @@ public enum BearerToken: Sendable, Equatable {
         }
     }
 
+    /// Nil unless `text` has exactly one of the three shapes (hex digits ASCII, either case; the
+    /// secret is normalised to lowercase). Read byte by byte: every authenticated request parses one.
     public static func parse(_ text: String) -> BearerToken? {
-        if text.hasPrefix("hot_") { return APIKeyToken.parse(text).map(BearerToken.apiKey) }
-        if text.hasPrefix("s_") {
-            return idAndSecret(text.dropFirst(2), secretLength: 32).map { .session(id: $0.0, secret: $0.1) }
+        var text = text
+        return text.withUTF8 { bytes -> BearerToken? in
+            let apiKeyPrefix = Array("hot_".utf8), sessionPrefix = Array("s_".utf8)
+            if bytes.starts(with: apiKeyPrefix) {
+                return idAndSecret(UnsafeBufferPointer(rebasing: bytes[apiKeyPrefix.count...]), secretLength: 64)
+                    .map { .apiKey(APIKeyToken(keyId: $0.0, secret: $0.1)) }
+            }
+            if bytes.starts(with: sessionPrefix) {
+                return idAndSecret(UnsafeBufferPointer(rebasing: bytes[sessionPrefix.count...]), secretLength: 32)
+                    .map { .session(id: $0.0, secret: $0.1) }
+            }
+            return idAndSecret(bytes, secretLength: 32).map { .serviceKey(id: $0.0, secret: $0.1) }
         }
-        return idAndSecret(Substring(text), secretLength: 32).map { .serviceKey(id: $0.0, secret: $0.1) }
     }
 
     /// A new session token for `id`: the text to hand out once, and its secret.
@@ -54,13 +64,32 @@ public enum BearerToken: Sendable, Equatable {
         return ("\(id.hex32)_\(secret)", secret)
     }
 
-    static func idAndSecret(_ text: Substring, secretLength: Int) -> (UUID, String)? {
-        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 32, parts[1].count == secretLength,
-              parts[0].allSatisfy(\.isASCIIHexDigit), parts[1].allSatisfy(\.isASCIIHexDigit),
-              let id = UUID(hex32: String(parts[0]))
-        else { return nil }
-        return (id, parts[1].lowercased())
+    /// `<32 hex id>_<secretLength hex secret>`, exactly.
+    static func idAndSecret(_ bytes: UnsafeBufferPointer<UInt8>, secretLength: Int) -> (UUID, String)? {
+        guard bytes.count == 32 + 1 + secretLength, bytes[32] == UInt8(ascii: "_") else { return nil }
+        var id = [UInt8](repeating: 0, count: 16)
+        for index in 0..<16 {
+            guard let high = hexValue(bytes[2 * index]), let low = hexValue(bytes[2 * index + 1]) else { return nil }
+            id[index] = high << 4 | low
+        }
+        var secret = [UInt8](repeating: 0, count: secretLength)
+        for index in 0..<secretLength {
+            let byte = bytes[33 + index]
+            guard hexValue(byte) != nil else { return nil }
+            secret[index] = byte | 0x20  // ASCII letters to lowercase; digits already have the bit
+        }
+        let uuid = id.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }
+        return (UUID(uuid: uuid), String(decoding: secret, as: UTF8.self))
+    }
+
+    /// 0–15 for an ASCII hex digit, nil for any other byte.
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 
