@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HotImpl
 import HotRuntime
@@ -37,5 +38,27 @@ struct MetricsTests {
         #expect(lines.contains { $0.hasPrefix(#"hot_queue_runs{state="waiting"} "#) })
         #expect(lines.contains { $0.hasPrefix("hot_queue_events_unrouted ") })
         #expect(lines.contains { $0.hasPrefix("hot_credential_cache_hits_total ") })
+    }
+
+    @Test("serve --metrics-port: GET /metrics without credentials on a listener of its own, the API's requests counted there")
+    func listenerOfItsOwn() async throws {
+        let dataDirectory = try ServeProcess.dataDirectory("hot-metrics-port")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let process = try await ServeProcess.start(
+            dataDirectory, environment: ["HOT_RUNTIME_URL": ""], arguments: ["--metrics-port", "0", "--metrics-host", "127.0.0.1"])
+        defer { if process.process.isRunning { process.process.terminate() } }
+        let line = try await process.logLine(containing: "metrics listening")
+        let address = try #require(line.firstRange(of: #/http://127\.0\.0\.1:\d+/metrics/#).map { String(line[$0]) }, "\(line)")
+        let tenant = try await process.tenant(dataDirectory)
+        #expect(try await tenant.send(.GET, "/v1/env").status == 200)
+
+        let scrape = try await HTTPClient.shared.execute(HTTPClientRequest(url: address), timeout: .seconds(10))
+        #expect(scrape.status == .ok)
+        let text = String(buffer: try await scrape.body.collect(upTo: 1 << 22))
+        #expect(text.contains(#"route="/v1/env""#), "\(text.prefix(2000))")
+        // The listener answers /metrics alone.
+        let other = try await HTTPClient.shared.execute(HTTPClientRequest(url: address.replacingOccurrences(of: "/metrics", with: "/v1/env")), timeout: .seconds(10))
+        #expect(other.status == .notFound)
+        #expect(try await process.stop() == 0)
     }
 }

@@ -6,6 +6,21 @@ struct ServeProcess {
     var process: Process
     var baseURL: String
     var exit: ChildProcess.Exit
+    /// Its stderr, line by line, as it comes.
+    var log: URL
+
+    /// The first line of its log that contains `text`, waiting (up to 30 s) for it to come.
+    func logLine(containing text: String) async throws -> String {
+        let log = log
+        return try await Deadline.within(.seconds(30), waitingFor: "a log line with '\(text)'") {
+            while true {
+                let lines = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let line = lines.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+                // Polls the file it is written to (the deadline bounds it).
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
 
     /// SIGTERM, then its exit status once it has stopped (its cluster too).
     @discardableResult
@@ -22,10 +37,10 @@ struct ServeProcess {
 
     /// Starts it with `environment` added to this process's (HOT_DATABASE_URL removed), and
     /// returns once it listens.
-    static func start(_ dataDirectory: URL, environment extra: [String: String]) async throws -> ServeProcess {
+    static func start(_ dataDirectory: URL, environment extra: [String: String], arguments: [String] = []) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = CommandLineTests.executable
-        process.arguments = ["serve", "--port", "0"]
+        process.arguments = ["serve", "--port", "0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "HOT_DATABASE_URL")
         environment["HOT_DATA_DIR"] = dataDirectory.path
@@ -51,7 +66,7 @@ struct ServeProcess {
                     var rest = rest
                     while let line = await rest.next() { file.write(Data((line + "\n").utf8)) }
                 }
-                return ServeProcess(process: process, baseURL: String(line[range]), exit: exit)
+                return ServeProcess(process: process, baseURL: String(line[range]), exit: exit, log: log)
             }
         }
         throw TestFailure("hot-server serve exited before listening")
