@@ -65,10 +65,25 @@ public enum Envelope {
     }
 
     static func json(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
-        let data = try encoder().encode(body)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try bytes(body))))
+    }
+
+    /// `body`'s JSON: written directly when it can write itself (every generated model and
+    /// envelope), else by `JSONEncoder`. Debug builds (the tests) encode it both ways and refuse a
+    /// response whose bytes differ, so the fast path is held to `JSONEncoder`'s output everywhere.
+    static func bytes(_ body: some Encodable) throws -> [UInt8] {
+        guard let writable = body as? any JSONWritable else { return Array(try encoder().encode(body)) }
+        let written = JSONOutput.encode(writable)
+        #if DEBUG
+        let reference = Array(try encoder().encode(body))
+        guard written == reference else {
+            throw APIError(status: .internalServerError, code: "internal_server_error",
+                           message: "JSONOutput wrote \(String(decoding: written, as: UTF8.self)) where JSONEncoder writes \(String(decoding: reference, as: UTF8.self))")
+        }
+        #endif
+        return written
     }
 
     public static func single(_ data: some Encodable, status: HTTPResponse.Status, context: HotRequestContext, headers: HTTPFields = [:]) throws -> Response {
@@ -97,5 +112,57 @@ public enum Envelope {
         let body = ErrorEnvelope(error: .init(code: error.code, message: error.message, requestId: requestId.lowercased))
         // Encoding three strings cannot fail; a fallback keeps the signature non-throwing.
         return (try? json(body, status: error.status, headers: headers)) ?? Response(status: error.status, headers: headers)
+    }
+}
+
+extension ResponseMeta: JSONWritable {
+    public func write(to json: inout JSONOutput) {
+        json.beginObject()
+        json.member("request_id", requestId)
+        json.member("timestamp", timestamp)
+        json.endObject()
+    }
+}
+
+extension PaginationBody: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.beginObject()
+        json.member("has_more", hasMore)
+        json.member("limit", limit)
+        json.member("offset", offset)
+        json.member("total", total)
+        json.endObject()
+    }
+}
+
+extension SingleEnvelope: JSONWritable where Data: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.beginObject()
+        json.member("data", data)
+        json.member("meta", meta)
+        json.endObject()
+    }
+}
+
+extension ListEnvelope: JSONWritable where Item: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.beginObject()
+        json.member("data", data)
+        json.member("meta", meta)
+        json.member("pagination", pagination)
+        json.endObject()
+    }
+}
+
+extension ErrorEnvelope: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.beginObject()
+        json.key("error")
+        json.beginObject()
+        json.member("code", error.code)
+        json.member("message", error.message)
+        json.member("request_id", error.requestId)
+        json.endObject()
+        json.endObject()
     }
 }

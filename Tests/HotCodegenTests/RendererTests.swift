@@ -16,7 +16,7 @@ struct RendererTests {
     @Test("models encode uuids and dates through the wire types and keep the JSON names")
     func models() throws {
         let models = try #require(try generate(SpecFixtures.widgets())["Models.swift"])
-        #expect(models.contains("public struct Widget: Codable, Sendable, Equatable {"))
+        #expect(models.contains("public struct Widget: Codable, Sendable, Equatable, JSONWritable {"))
         #expect(models.contains("/// A thing with a name."))
         #expect(models.contains("public var widgetId: UUID"))
         #expect(models.contains(#"case widgetId = "widget_id""#))
@@ -24,6 +24,13 @@ struct RendererTests {
         // Required and nullable: written as null, not left out.
         #expect(models.contains("try container.encode(self.stopTime.map { WireDate($0) }, forKey: .stopTime)"))
         #expect(models.contains("try container.encodeIfPresent(self.tags.map { $0.map { WireUUID($0) } }, forKey: .tags)"))
+        // The direct writer: the same members, keys sorted when generated; null kept, absent left out.
+        #expect(models.contains(#"json.member("stop_time", self.stopTime)"#))
+        #expect(models.contains(#"json.member("tags", ifPresent: self.tags)"#))
+        let writer = try #require(models.range(of: "public func write(to json: inout JSONOutput)"))
+        let keys = models[writer.upperBound...].prefix { $0 != "}" }.matches(of: #/json\.member\("([^"]+)"/#).map { String($0.1) }
+        #expect(!keys.isEmpty)
+        #expect(keys == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         // A keyword is escaped where it is declared.
         #expect(models.contains("public var `var`: String?"))
         #expect(models.contains(#"case darkBlue = "dark-blue""#))

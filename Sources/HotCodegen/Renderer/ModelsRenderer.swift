@@ -22,7 +22,7 @@ enum ModelsRenderer {
 
     static func stringEnum(_ decl: StringEnumDecl, _ w: inout SwiftWriter) {
         w.doc(decl.doc)
-        w.block("public enum \(decl.name): String, Codable, Sendable, Hashable, CaseIterable") { w in
+        w.block("public enum \(decl.name): String, Codable, Sendable, Hashable, CaseIterable, JSONWritable") { w in
             for item in decl.cases {
                 w.line("case \(Naming.escaped(item.swiftName)) = \(Literal.string(item.rawValue))")
             }
@@ -31,7 +31,7 @@ enum ModelsRenderer {
 
     static func structure(_ decl: StructDecl, _ w: inout SwiftWriter) {
         w.doc(decl.doc)
-        w.block("public struct \(decl.name): Codable, Sendable, Equatable") { w in
+        w.block("public struct \(decl.name): Codable, Sendable, Equatable, JSONWritable") { w in
             for property in decl.properties {
                 w.doc(property.doc)
                 w.line("public var \(Naming.escaped(property.swiftName)): \(property.type.rendered)")
@@ -80,6 +80,21 @@ enum ModelsRenderer {
                         w.line("try container.encode(\(toWire(name, type)), forKey: .\(property.swiftName))")
                     }
                 }
+            }
+            w.line()
+            // The same members as `encode(to:)`, keys in the order `JSONEncoder`'s `.sortedKeys`
+            // gives (by UTF-8 bytes), fixed here rather than sorted on every response.
+            w.block("public func write(to json: inout JSONOutput)") { w in
+                w.line("json.beginObject()")
+                for property in decl.properties.sorted(by: { $0.jsonName.utf8.lexicographicallyPrecedes($1.jsonName.utf8) }) {
+                    let name = "self.\(property.swiftName)"
+                    if property.type.isOptional && !property.encodesNull {
+                        w.line("json.member(\(Literal.string(property.jsonName)), ifPresent: \(name))")
+                    } else {
+                        w.line("json.member(\(Literal.string(property.jsonName)), \(name))")
+                    }
+                }
+                w.line("json.endObject()")
             }
         }
     }
