@@ -91,11 +91,21 @@ struct CrashReliabilityTests {
         }
     }
 
-    /// Stops the managed cluster a killed process left running on `dataDirectory`.
+    /// Stops the managed cluster a killed process left running on `dataDirectory`, and waits (up to
+    /// 10 s) for it to go, so its directory can be removed (a postmaster still shutting down wrote
+    /// files into it as it was removed, and left it behind).
     static func stopLeftCluster(_ dataDirectory: URL) {
         if let pid = try? String(contentsOf: dataDirectory.appendingPathComponent("postgres/postmaster.pid"), encoding: .utf8)
             .split(separator: "\n").first.flatMap({ Int32($0) }) {
-            kill(pid, SIGINT)
+            guard kill(pid, SIGINT) == 0 else { return }
+            let deadline = ContinuousClock.now + .seconds(10)
+            func gone() -> Bool {
+                // Exited: no such process, or a zombie nobody has reaped yet.
+                guard kill(pid, 0) == 0 else { return true }
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+            }
+            while !gone(), ContinuousClock.now < deadline { usleep(20_000) }
         }
     }
 
