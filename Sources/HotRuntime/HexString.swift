@@ -11,4 +11,14 @@ public enum HexString {
         }
         return String(decoding: utf8, as: UTF8.self)
     }
+
+    /// 0–15 for an ASCII hex digit (either case), nil for any other byte.
+    public static func value(of byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 }

@@ -69,27 +69,17 @@ public enum BearerToken: Sendable, Equatable {
         guard bytes.count == 32 + 1 + secretLength, bytes[32] == UInt8(ascii: "_") else { return nil }
         var id = [UInt8](repeating: 0, count: 16)
         for index in 0..<16 {
-            guard let high = hexValue(bytes[2 * index]), let low = hexValue(bytes[2 * index + 1]) else { return nil }
+            guard let high = HexString.value(of: bytes[2 * index]), let low = HexString.value(of: bytes[2 * index + 1]) else { return nil }
             id[index] = high << 4 | low
         }
         var secret = [UInt8](repeating: 0, count: secretLength)
         for index in 0..<secretLength {
             let byte = bytes[33 + index]
-            guard hexValue(byte) != nil else { return nil }
+            guard HexString.value(of: byte) != nil else { return nil }
             secret[index] = byte | 0x20  // ASCII letters to lowercase; digits already have the bit
         }
         let uuid = id.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }
         return (UUID(uuid: uuid), String(decoding: secret, as: UTF8.self))
-    }
-
-    /// 0–15 for an ASCII hex digit, nil for any other byte.
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
