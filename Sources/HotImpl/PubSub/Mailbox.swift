@@ -26,11 +26,14 @@ public final class Mailbox: Sendable {
     private let mode = Mutex(Mode.holding([]))
     /// Messages held (or buffered by a stream) before the subscriber is dropped.
     let limit: Int
+    /// Bytes of frames a pushed feed may have written that its socket has not taken.
+    let byteLimit: Int
     /// Runs when a stream's reader goes away (the hub forgets the subscription).
     private let onStreamEnd: @Sendable () -> Void
 
-    init(limit: Int, onStreamEnd: @escaping @Sendable () -> Void) {
+    init(limit: Int, byteLimit: Int = 4 << 20, onStreamEnd: @escaping @Sendable () -> Void) {
         self.limit = limit
+        self.byteLimit = byteLimit
         self.onStreamEnd = onStreamEnd
     }
 

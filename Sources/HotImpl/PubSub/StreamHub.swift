@@ -27,15 +27,20 @@ public final class StreamHub: Sendable {
 
     private let state = Mutex(State())
     private let bufferLimit: Int
+    private let byteLimit: Int
 
-    public init(bufferLimit: Int = 1024) {
+    /// `bufferLimit`: messages a subscriber may be behind; `byteLimit`: bytes of frames written for
+    /// a feed the event loop serves that its socket has not taken (frames can be large: an event's
+    /// data travels in them), before the subscriber is dropped.
+    public init(bufferLimit: Int = 1024, byteLimit: Int = 4 << 20) {
         self.bufferLimit = bufferLimit
+        self.byteLimit = byteLimit
     }
 
     /// Messages of the env (`streamId` nil) or of one of its streams, from now on.
     public func subscribe(envId: UUID, streamId: UUID?) -> Subscription {
         let id = UUID()
-        let mailbox = Mailbox(limit: bufferLimit, onStreamEnd: { [weak self] in self?.remove(id, envId: envId) })
+        let mailbox = Mailbox(limit: bufferLimit, byteLimit: byteLimit, onStreamEnd: { [weak self] in self?.remove(id, envId: envId) })
         // Checked under the same lock `close` takes: a subscription racing a shutdown is not kept.
         let admitted = state.withLock { state in
             guard !state.closed else { return false }

@@ -294,7 +294,7 @@ struct FeedConnections: Sendable {
         bytes.writeString("\r\n")
         channel.write(bytes, promise: nil)
 
-        let backlog = FeedBacklog(limit: feed.mailbox.limit)
+        let backlog = FeedBacklog(limit: feed.mailbox.limit, byteLimit: feed.mailbox.byteLimit)
         let writer = FeedWriter(channel: channel, progress: feed.progress, backlog: backlog)
         writer.start(feed.initial)
         feed.mailbox.push(to: FeedReceiver(

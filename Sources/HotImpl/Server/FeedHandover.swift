@@ -69,7 +69,7 @@ final class FeedWriter {
     }
 
     func handle(_ message: StreamMessage) {
-        defer { if !message.isTick { backlog.done() } }
+        defer { if !message.isTick { backlog.done(message) } }
         guard !closed else { return }
         switch progress.step(message, now: .now) {
         case .skip:
@@ -84,10 +84,12 @@ final class FeedWriter {
 
     private func write(_ event: ServerSentEvent) {
         let backlog = self.backlog
-        backlog.written()
+        let frame = channel.allocator.buffer(string: event.wireFormat)
+        let size = frame.readableBytes
+        backlog.written(bytes: size)
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in backlog.flushed() }
-        channel.writeAndFlush(channel.allocator.buffer(string: event.wireFormat), promise: promise)
+        promise.futureResult.whenComplete { _ in backlog.flushed(bytes: size) }
+        channel.writeAndFlush(frame, promise: promise)
     }
 
     /// The feed's lifetime is over: close once what was written has gone out (or after a grace
@@ -108,24 +110,45 @@ final class FeedWriter {
 }
 
 /// How far a detached feed is behind: frames queued for the event loop or written but not yet
-/// taken by the socket. A client that stops reading lets it grow to the hub's limit and is dropped.
+/// taken by the socket, counted and in bytes. A client that stops reading lets it grow to the hub's
+/// limits (messages, or bytes: large frames reach the byte limit long before the message limit)
+/// and is dropped.
 final class FeedBacklog: Sendable {
     private let count = Atomic(0)
+    private let bytes = Atomic(0)
     let limit: Int
+    let byteLimit: Int
 
-    init(limit: Int) {
+    init(limit: Int, byteLimit: Int) {
         self.limit = limit
+        self.byteLimit = byteLimit
     }
 
-    /// A message is on its way to the event loop; false when the feed is too far behind to take it.
-    func admit() -> Bool {
-        count.add(1, ordering: .relaxed).newValue <= limit
+    /// A message is on its way to the event loop (it counts, with its size, until handled); false
+    /// when the feed is too far behind to take it: too many messages, or too many bytes of them and
+    /// of frames its socket has not taken.
+    func admit(_ message: StreamMessage) -> Bool {
+        let withIt = bytes.add(Self.size(of: message), ordering: .relaxed).newValue
+        return count.add(1, ordering: .relaxed).newValue <= limit && withIt <= byteLimit
     }
-    /// A message was handled and wrote nothing.
-    func done() { count.subtract(1, ordering: .relaxed) }
-    /// A message became a frame: it counts until the socket takes it.
-    func written() { count.add(1, ordering: .relaxed) }
-    func flushed() { count.subtract(1, ordering: .relaxed) }
+    /// A message was handled (whatever frame it became counts on its own).
+    func done(_ message: StreamMessage) {
+        count.subtract(1, ordering: .relaxed)
+        bytes.subtract(Self.size(of: message), ordering: .relaxed)
+    }
+    /// About the size of the frame a message becomes: its longer data, plus room for the lines around it.
+    static func size(of message: StreamMessage) -> Int {
+        max(message.data.utf8.count, message.envData?.utf8.count ?? 0) + 64
+    }
+    /// A message became a frame of `size` bytes: it counts until the socket takes it.
+    func written(bytes size: Int) {
+        count.add(1, ordering: .relaxed)
+        bytes.add(size, ordering: .relaxed)
+    }
+    func flushed(bytes size: Int) {
+        count.subtract(1, ordering: .relaxed)
+        bytes.subtract(size, ordering: .relaxed)
+    }
 }
 
 /// The hub's side of a detached feed: hops each message to the channel's event loop.
@@ -135,8 +158,8 @@ struct FeedReceiver: MailboxReceiver {
     let backlog: FeedBacklog
 
     func receive(_ message: StreamMessage) -> Bool {
-        if !message.isTick, !backlog.admit() {
-            backlog.done()
+        if !message.isTick, !backlog.admit(message) {
+            backlog.done(message)
             return false
         }
         let writer = self.writer
