@@ -161,6 +161,32 @@ struct LiveFeedTests {
         _ = try await stalled.readToEnd(within: .seconds(30))
     }
 
+    @Test("a feed whose lifetime ends while its reader has stopped reading is closed after the 10 s grace, not held open")
+    func lifetimeEndsWhileStalled() async throws {
+        let tenant = try await Tenant.make()
+        // Limits high enough that the reader is not dropped for falling behind: only the grace ends it.
+        let hub = StreamHub(bufferLimit: 1024, byteLimit: 64 << 20)
+        let baseURL = try await Self.app(LiveFeed.Settings(heartbeat: .seconds(60), lifetime: .milliseconds(200)), hub: hub)
+        let stalled = try await RawConnection.open(baseURL)
+        try await stalled.send(Self.envFeedRequest(tenant))
+        _ = try #require(try await stalled.read(until: ": connected\n\n"))
+        try await eventually("the subscription") { hub.subscriberCount == 1 }
+        // 8 MiB of frames: more than loopback's socket buffers take, so writes stay pending.
+        for seq in Int64(1)...16 { hub.publish(Self.created(seq, env: tenant.envId, padding: 512 * 1024)) }
+        // Ticks end the lifetime (this hub has no ticker but the test); the last frame cannot go out,
+        // so only the grace period closes the connection.
+        let lifetimeOver = ContinuousClock.now
+        try await Deadline.within(.seconds(40), waitingFor: "the stalled feed to be closed") {
+            while hub.subscriberCount > 0 {
+                hub.tick()
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let waited = ContinuousClock.now - lifetimeOver
+        #expect(waited >= .seconds(9), "closed after \(waited): before the grace was over")
+        stalled.close()
+    }
+
     @Test("a feed asked for on a connection that already answered a request is served too (chunked)")
     func feedAfterAnotherRequest() async throws {
         let tenant = try await Tenant.make()
