@@ -165,25 +165,30 @@ struct LiveFeedTests {
     func lifetimeEndsWhileStalled() async throws {
         let tenant = try await Tenant.make()
         // Limits high enough that the reader is not dropped for falling behind: only the grace ends it.
-        let hub = StreamHub(bufferLimit: 1024, byteLimit: 64 << 20)
-        let baseURL = try await Self.app(LiveFeed.Settings(heartbeat: .seconds(60), lifetime: .milliseconds(200)), hub: hub)
+        let hub = StreamHub(bufferLimit: 1024, byteLimit: 256 << 20)
+        let lifetime = Duration.seconds(3)
+        let baseURL = try await Self.app(LiveFeed.Settings(heartbeat: .seconds(60), lifetime: lifetime), hub: hub)
         let stalled = try await RawConnection.open(baseURL)
         try await stalled.send(Self.envFeedRequest(tenant))
         _ = try #require(try await stalled.read(until: ": connected\n\n"))
+        let subscribed = ContinuousClock.now
         try await eventually("the subscription") { hub.subscriberCount == 1 }
-        // 8 MiB of frames: more than loopback's socket buffers take, so writes stay pending.
-        for seq in Int64(1)...16 { hub.publish(Self.created(seq, env: tenant.envId, padding: 512 * 1024)) }
+        // Frames well within the lifetime, 4 MiB more than the largest send buffer the kernel gives a
+        // socket (tcp_wmem's maximum; the reader's receive buffer is 4 KiB): writes stay pending.
+        let sendBufferMax = (try? String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8))?
+            .split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? (4 << 20)
+        let frames = Int64(min(400, (sendBufferMax + (4 << 20)) / (512 * 1024) + 1))
+        for seq in 1...frames { hub.publish(Self.created(seq, env: tenant.envId, padding: 512 * 1024)) }
         // Ticks end the lifetime (this hub has no ticker but the test); the last frame cannot go out,
         // so only the grace period closes the connection.
-        let lifetimeOver = ContinuousClock.now
-        try await Deadline.within(.seconds(40), waitingFor: "the stalled feed to be closed") {
+        try await Deadline.within(.seconds(45), waitingFor: "the stalled feed to be closed") {
             while hub.subscriberCount > 0 {
                 hub.tick()
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        let waited = ContinuousClock.now - lifetimeOver
-        #expect(waited >= .seconds(9), "closed after \(waited): before the grace was over")
+        let open = ContinuousClock.now - subscribed
+        #expect(open >= lifetime + .seconds(9), "closed \(open) after subscribing: before the lifetime and the grace were over")
         stalled.close()
     }
 
