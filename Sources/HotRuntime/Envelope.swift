@@ -61,7 +61,7 @@ public enum Envelope {
 
     /// A value as the API writes it (live stream payloads carry runs exactly as responses do).
     public static func encode(_ value: some Encodable) throws -> Data {
-        try encoder().encode(value)
+        Data(try bytes(value))
     }
 
     static func json(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {

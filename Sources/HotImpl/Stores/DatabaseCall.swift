@@ -127,10 +127,8 @@ enum DatabaseCall {
 
     /// 503 `service_unavailable`: no connection came within the bound.
     static func noConnection(within wait: Duration) -> APIError {
-        let millis = wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000
-        let bound = millis % 1000 == 0 ? "\(millis / 1000) s" : "\(millis) ms"
-        return APIError(status: .serviceUnavailable, code: "service_unavailable",
-                        message: "The database is unavailable (no connection within \(bound)); retry shortly",
+        APIError(status: .serviceUnavailable, code: "service_unavailable",
+                        message: "The database is unavailable (no connection within \(HTTPRuntime.describe(wait))); retry shortly",
                         headers: ["Retry-After": "1"])
     }
 
