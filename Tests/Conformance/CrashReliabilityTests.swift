@@ -192,7 +192,8 @@ struct CrashReliabilityTests {
         #expect(read.status == 503)
         #expect(read.json?["error"]?["code"]?.stringValue == "service_unavailable")
         #expect(read.headers.first(name: "Retry-After") == "1")
-        #expect(ContinuousClock.now - began < .seconds(wait + 3))
+        // One bound, or two when the pool loses a cancellation (the watch then gives up on its next turn), plus a loaded machine's slack.
+        #expect(ContinuousClock.now - began < .seconds(2 * wait + 4))
         #expect(try await tenant.send(.GET, "/status", authorized: false).status == 200)
 
         // Back: publishes are acknowledged again, with no restart of hot-server.
@@ -207,7 +208,7 @@ struct CrashReliabilityTests {
         // Every answer was a 201 or a 503 envelope, none came much past the bound, and every event
         // acknowledged (before, around and after the restart) is stored and runs.
         #expect(publishers.problems.isEmpty, "\(publishers.problems.prefix(5))")
-        #expect(publishers.slowest < .seconds(wait + 5), "slowest answer: \(publishers.slowest)")
+        #expect(publishers.slowest < .seconds(2 * wait + 5), "slowest answer: \(publishers.slowest)")
         try await Self.expectRouted(publishers.acknowledged, tenant, within: .seconds(60))
         #expect(try await process.stop() == 0)
         try await cluster.stop()
