@@ -35,7 +35,7 @@ public struct NotificationListener: Service {
             var delay = Duration.milliseconds(100)
             while !Task.isCancelled {
                 do {
-                    try await database.client.withConnection { connection in
+                    try await database.withLiveConnection { connection in
                         try await connection.listen(on: StreamMessages.channel) { notifications in
                             database.logger.debug("listening for notifications")
                             caches(listening: true)

@@ -28,16 +28,50 @@ public struct Database: Sendable {
     /// Runs `query` on a pooled connection and gives its rows, read whole.
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> Rows {
-        let (client, logger) = (client, logger)
+        let logger = logger
         return try await counted {
             try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in
-                try await client.withConnection { connection in
+                try await withLiveConnection { connection in
                     lease.hold(connection)
-                    return Rows(rows: try await connection.query(query, logger: logger).collect())
+                    do {
+                        return Rows(rows: try await connection.query(query, logger: logger).collect())
+                    } catch where DatabaseCall.refusedUnsent(error) {
+                        throw LentClosed()
+                    }
                 }
             }
         }
     }
+
+    /// Runs `body` on a pooled connection that is open when lent.
+    ///
+    /// The pool can lend a connection PostgreSQL closed a moment before, its close not yet seen by
+    /// the pool (a LISTEN connection that just failed, an idle one PostgreSQL dropped), and
+    /// PostgresNIO 1.33 never answers a statement written to one already closed. Such a connection
+    /// (closed when lent, or `body` throws `LentClosed` because its first statement was refused
+    /// unsent) is given back once its close is complete, so that the pool drops it, and another is
+    /// taken; after three, 503.
+    func withLiveConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        for _ in 0..<3 {
+            do {
+                return try await client.withConnection { connection in
+                    do {
+                        guard !connection.isClosed else { throw LentClosed() }
+                        return try await body(connection)
+                    } catch is LentClosed {
+                        try? await connection.closeFuture.get()
+                        throw LentClosed()
+                    }
+                }
+            } catch is LentClosed {
+                continue
+            }
+        }
+        throw DatabaseCall.connectionLost()
+    }
+
+    /// A connection lent closed or closing: nothing was sent on it (see `withLiveConnection`).
+    struct LentClosed: Error {}
 
     /// Counted in the process's metrics (queries in flight) when there are any.
     private func counted<T>(_ body: () async throws -> T) async rethrows -> T {
@@ -60,9 +94,13 @@ public struct Database: Sendable {
         do {
             return try await counted {
                 try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in
-                    try await client.withTransaction(logger: logger) { connection in
+                    try await withLiveConnection { connection in
                         lease.hold(connection)
-                        return try await body(connection)
+                        do {
+                            return try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                        } catch let error as PostgresTransactionError where error.beginError.map(DatabaseCall.refusedUnsent) == true {
+                            throw LentClosed()
+                        }
                     }
                 }
             }

@@ -139,6 +139,16 @@ enum DatabaseCall {
                  message: "The database is unavailable; retry shortly", headers: ["Retry-After": "1"])
     }
 
+    /// True for a statement PostgresNIO refused without sending, its connection already closing or
+    /// closed when the statement came (so it did nothing, and another connection may run it). In
+    /// PostgresNIO 1.33 that refusal is the only "closed connection" error carrying an underlying
+    /// error (the close's cause); a statement in flight when its connection closes fails with the
+    /// cause itself, or with a closed-connection error without one.
+    static func refusedUnsent(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.underlying != nil else { return false }
+        return error.code == .clientClosedConnection || error.code == .serverClosedConnection
+    }
+
     /// The 503 for an error that says PostgreSQL is away; nil for any other error.
     static func unavailable(_ error: any Error) -> APIError? {
         switch error {
