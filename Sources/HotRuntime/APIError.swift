@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// An error the API answers with, rendered as the `error` envelope by `ErrorEnvelopeMiddleware`.
+/// An error the API answers with, rendered as the `error` envelope by `APIMiddleware`.
 public struct APIError: Error, Sendable, Equatable {
     public var status: HTTPResponse.Status
     /// One of the spec's `ErrorBody.code` values.

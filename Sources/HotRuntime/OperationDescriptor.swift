@@ -10,22 +10,22 @@ public struct PermissionRequirement: Sendable, Equatable {
     }
 
     /// URN template, e.g. `project:{project}` or `event:{body.event_type}`.
-    public var resource: String
-    public var action: String
-    public var mode: Mode
+    public let resource: String
+    public let action: String
+    public let mode: Mode
+    /// The resource type: the part of the template before the first colon.
+    public let resourceType: String
+    /// Whether the template names a request body value (then it can only be checked once the
+    /// body is read; otherwise before).
+    public let readsBody: Bool
 
     public init(resource: String, action: String, mode: Mode) {
         self.resource = resource
         self.action = action
         self.mode = mode
+        self.resourceType = String(resource.prefix { $0 != ":" })
+        self.readsBody = resource.contains("{body.")
     }
-
-    /// The resource type: the part of the template before the first colon.
-    public var resourceType: String { String(resource.prefix { $0 != ":" }) }
-
-    /// Whether the template names a request body value (then it can only be checked once the
-    /// body is read; otherwise before).
-    public var readsBody: Bool { resource.contains("{body.") }
 }
 
 /// One row of the operation table: what the authentication middleware and the router know of
@@ -38,7 +38,10 @@ public struct OperationDescriptor: Sendable, Equatable {
     /// Empty: no authentication.
     public var credentials: Set<CredentialKind>
     /// Every one must be granted (empty: authentication alone suffices).
-    public var permissions: [PermissionRequirement]
+    public let permissions: [PermissionRequirement]
+    /// `permissions` split once: those checked before the body is read, and those on its values.
+    public let permissionsBeforeBody: [PermissionRequirement]
+    public let permissionsOnBody: [PermissionRequirement]
     /// The SSE event names an event-stream operation sends (`x-hot-sse-events`); empty for others.
     public var eventTypes: [String]
 
@@ -49,6 +52,8 @@ public struct OperationDescriptor: Sendable, Equatable {
         self.path = path
         self.credentials = credentials
         self.permissions = permissions
+        self.permissionsBeforeBody = permissions.filter { !$0.readsBody }
+        self.permissionsOnBody = permissions.filter(\.readsBody)
         self.eventTypes = eventTypes
     }
 

@@ -25,7 +25,8 @@ struct JSONOutputTests {
                       Double.greatestFiniteMagnitude, Double.leastNonzeroMagnitude] {
             try Self.same(value)
         }
-        try Self.same([Int.min, Int.max, 0, -1])
+        try Self.same([Int.min, Int.max, 0, -1, 9, 10, -10, 99, 100, 1_234_567_890, -987_654_321])
+        try Self.same([Int32.min, Int32.max])
         try Self.same([Int64.min, Int64.max])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HotImpl
 import HotTestSupport
+import NIOCore
 import Testing
 
 @Suite("RateLimiter")
@@ -36,7 +37,7 @@ struct RateLimiterTests {
     func pruning() async throws {
         let clock = ManualWallClock()
         let limiter = RateLimiter(clock: clock, pruneThreshold: 100)
-        for i in 0..<100 { _ = limiter.take("idle-\(i)", rate: 10, burst: 10) }
+        for i in 0..<100 { _ = limiter.take(.named("idle-\(i)"), rate: 10, burst: 10) }
         for _ in 0..<10 { _ = limiter.take("busy", rate: 0.001, burst: 10) }
         clock.advance(by: 1)
         _ = limiter.take("new", rate: 10, burst: 10)
@@ -51,11 +52,16 @@ struct RateLimiterTests {
 @Suite("ClientAddress")
 struct ClientAddressTests {
     @Test("IPv4 counts alone, IPv6 by its /64, IPv4-mapped IPv6 as the IPv4 client")
-    func keys() {
-        #expect(ClientAddress.rateLimitKey("192.0.2.7") == "192.0.2.7")
-        #expect(ClientAddress.rateLimitKey("2001:db8:1:2::1") == ClientAddress.rateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
-        #expect(ClientAddress.rateLimitKey("2001:db8:1:2::1") != ClientAddress.rateLimitKey("2001:db8:1:3::1"))
-        #expect(ClientAddress.rateLimitKey("::ffff:192.0.2.7") == "192.0.2.7")
-        #expect(ClientAddress.rateLimitKey(nil) == "unknown")
+    func keys() throws {
+        func key(_ ip: String, port: Int = 1) throws -> ClientAddress.Key {
+            ClientAddress.rateLimitKey(try SocketAddress(ipAddress: ip, port: port))
+        }
+        #expect(try key("192.0.2.7") == key("192.0.2.7", port: 2))
+        #expect(try key("192.0.2.7") != key("192.0.2.8"))
+        #expect(try key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        #expect(try key("2001:db8:1:2::1") != key("2001:db8:1:3::1"))
+        #expect(try key("::ffff:192.0.2.7") == key("192.0.2.7"))
+        #expect(try key("::ffff:192.0.2.7") != key("::ffff:192.0.2.8"))
+        #expect(ClientAddress.rateLimitKey(nil) == .unknown)
     }
 }

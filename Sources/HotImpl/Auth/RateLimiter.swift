@@ -6,6 +6,17 @@ import Synchronization
 /// `burst`. In memory, per server process (an org's rate is shared out among the processes by
 /// `ServingProcesses`).
 public final class RateLimiter: Sendable {
+    /// What a bucket counts: hashed as it is, no text made per request.
+    public enum Key: Hashable, Sendable, ExpressibleByStringLiteral {
+        /// An org's requests (its plan's rate).
+        case org(UUID)
+        /// A client's failed authentications.
+        case failedAuthentication(ClientAddress.Key)
+        case named(String)
+
+        public init(stringLiteral name: String) { self = .named(name) }
+    }
+
     struct Bucket {
         var tokens: Double
         var updated: Date
@@ -18,7 +29,7 @@ public final class RateLimiter: Sendable {
     }
 
     struct State {
-        var buckets: [String: Bucket] = [:]
+        var buckets: [Key: Bucket] = [:]
         /// A pruning pass is under way (one at a time).
         var pruning = false
     }
@@ -39,7 +50,7 @@ public final class RateLimiter: Sendable {
     public var count: Int { state.withLock { $0.buckets.count } }
 
     /// Takes a token; nil when admitted, otherwise the whole seconds until one is available.
-    public func take(_ key: String, rate: Double, burst: Double) -> Int? {
+    public func take(_ key: Key, rate: Double, burst: Double) -> Int? {
         let now = clock.now()
         let (wait, prune) = state.withLock { state -> (Int?, Bool) in
             var prune = false
@@ -78,7 +89,7 @@ public final class RateLimiter: Sendable {
     }
 
     /// Whether a bucket is empty right now, without taking from it.
-    public func isExhausted(_ key: String, rate: Double, burst: Double) -> Int? {
+    public func isExhausted(_ key: Key, rate: Double, burst: Double) -> Int? {
         let now = clock.now()
         return state.withLock { state in
             guard let bucket = state.buckets[key] else { return nil }

@@ -3,33 +3,6 @@ import HotRuntime
 import Hummingbird
 import Synchronization
 
-/// Counts every answered request by method, route template and status, with its duration.
-/// Outermost of the middleware, so it sees the final status of errors too.
-struct MetricsMiddleware: RouterMiddleware {
-    typealias Context = HotRequestContext
-    let metrics: HotMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        let status: Int
-        do {
-            let response = try await next(request, context)
-            status = Int(response.status.code)
-            record(request, context: context, status: status, since: start)
-            return response
-        } catch {
-            status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
-            record(request, context: context, status: status, since: start)
-            throw error
-        }
-    }
-
-    private func record(_ request: Request, context: Context, status: Int, since start: ContinuousClock.Instant) {
-        metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status,
-                        duration: ContinuousClock.now - start)
-    }
-}
-
 /// `GET /metrics`: what the process's instruments hold, plus the states read now.
 public final class MetricsEndpoint: Sendable {
     let metrics: HotMetrics
@@ -38,6 +11,15 @@ public final class MetricsEndpoint: Sendable {
     let credentialCache: CredentialCache?
     /// Credential-cache counts already added to the counters (the cache keeps running totals).
     private let reported = Mutex((hits: 0, misses: 0, evictions: 0))
+
+    /// Counts an answered request by method, route template and final status, with its duration.
+    var observer: APIMiddleware.Observer {
+        let metrics = metrics
+        return { request, context, status, duration in
+            metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: Int(status.code),
+                            duration: duration)
+        }
+    }
 
     public init(metrics: HotMetrics, database: Database, hub: StreamHub?, credentialCache: CredentialCache?) {
         self.metrics = metrics

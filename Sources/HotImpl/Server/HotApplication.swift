@@ -66,13 +66,7 @@ public enum HotApplication {
 
     public static func router(_ environment: Environment, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
         let router = Router(context: HotRequestContext.self)
-        if let metrics = environment.metrics {
-            router.add(middleware: MetricsMiddleware(metrics: metrics.metrics))
-        }
-        router.add(middleware: RequestIdMiddleware())
-        router.add(middleware: AccessLogMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware(classify: Database.unavailable))
-        router.add(middleware: MethodNotAllowedMiddleware(operations: OperationTable.all))
+        router.add(middleware: APIMiddleware(operations: OperationTable.all, classify: Database.unavailable, observe: environment.metrics?.observer))
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,

@@ -242,8 +242,7 @@ enum FaultyApp {
     private static func start() async throws -> String {
         let server = try await TestServer.shared.running()
         let router = Router(context: HotRequestContext.self)
-        router.add(middleware: RequestIdMiddleware())
-        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: APIMiddleware(operations: []))
         let service = HotService(
             database: server.database, buildInfo: HotService.BuildInfo(version: "test", gitSha: "test", startTime: Date()),
             secrets: TestServer.testSecrets, clock: SystemWallClock(), storage: TestServer.storage, uploadPolicy: TestServer.uploads,
