@@ -10,7 +10,7 @@ enum RoutesRenderer {
         w.line("import Hummingbird")
         w.line()
         w.block("public enum HotRoutes") { w in
-            w.block("public static func register(on router: Router<HotRequestContext>, api: some HotAPI, authorizer: some RequestAuthorizer)") { w in
+            w.block("@inlinable public static func register(on router: Router<HotRequestContext>, api: some HotAPI, authorizer: some RequestAuthorizer)") { w in
                 for operation in api.operations {
                     w.closure("router.on(\(Literal.string(hummingbirdPath(operation.path))), method: .\(operation.method.lowercased())) { request, context in") { w in
                         w.line("try await HotRoutes.\(operation.operationId)(request, context, api, authorizer)")
@@ -34,7 +34,7 @@ enum RoutesRenderer {
 
     static func handler(_ operation: OperationDecl, _ w: inout SwiftWriter) {
         w.doc("`\(operation.method) \(operation.path)`")
-        w.block("static func \(operation.operationId)(_ request: Request, _ context: HotRequestContext, _ api: some HotAPI, _ authorizer: some RequestAuthorizer) async throws -> Response") { w in
+        w.block("@inlinable public static func \(operation.operationId)(_ request: Request, _ context: HotRequestContext, _ api: some HotAPI, _ authorizer: some RequestAuthorizer) async throws -> Response") { w in
             w.line("var context = context")
             w.line("let operation = \(operation.typeName).descriptor")
             w.line("context.credential = try await authorizer.authenticate(request, context: context, operation: operation)")
