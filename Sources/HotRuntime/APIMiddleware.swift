@@ -5,8 +5,8 @@ import Logging
 
 /// What every request goes through, in one layer of Hummingbird's middleware chain (each layer
 /// costs every request an async frame and a copy of its context):
-/// - its request id (made with the context) in the logger's metadata and the `X-Request-Id`
-///   header, on errors too;
+/// - its request id (made with the context, already in the logger's metadata) in the
+///   `X-Request-Id` header, on errors too;
 /// - errors as the `error` envelope: API errors as they are, Hummingbird's HTTP errors (no route,
 ///   body too large) by their status, errors `classify` knows (e.g. the database away: 503) as it
 ///   says, anything else as a logged 500;
@@ -34,9 +34,6 @@ public struct APIMiddleware: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        let id = context.requestId.lowercased
-        context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now
         var response: Response
         do {
@@ -44,7 +41,7 @@ public struct APIMiddleware: RouterMiddleware {
         } catch {
             response = Envelope.error(apiError(for: error, request: request, logger: context.logger), requestId: context.requestId)
         }
-        response.headers[.xRequestId] = id
+        response.headers[.xRequestId] = context.requestIdText
         let elapsed = ContinuousClock.now - start
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),

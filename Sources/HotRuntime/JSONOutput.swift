@@ -120,6 +120,15 @@ public struct JSONOutput {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// A date in the API's form (RFC 3339 UTC), written into the bytes.
+    public mutating func date(_ value: Date) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        RFC3339.append(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     /// As `JSONEncoder` writes it: the shortest form that reads back the same, without a `.0` on
     /// whole numbers. Not finite: `JSONEncoder` refuses it; `null` here (nothing stores one).
     public mutating func double(_ value: Double) {
@@ -208,7 +217,7 @@ extension UUID: JSONWritable {
 
 /// The API's form: RFC 3339 UTC (as `WireDate`).
 extension Date: JSONWritable {
-    public func write(to json: inout JSONOutput) { json.string(RFC3339.string(from: self)) }
+    public func write(to json: inout JSONOutput) { json.date(self) }
 }
 
 extension WireUUID: JSONWritable {

@@ -139,12 +139,14 @@ public struct HotLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { for (key, value) in provided { entries.append(Entry(key: key, source: 1, value: value)) } }
         if let explicit = event.metadata { for (key, value) in explicit { entries.append(Entry(key: key, source: 2, value: value)) } }
         entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.source < $1.source }
-        var kept: [Entry] = []
-        kept.reserveCapacity(entries.count)
+        // Of equal keys the last (the latest source) is kept, in place.
+        var kept = 0
         for index in entries.indices where index + 1 == entries.count || entries[index + 1].key != entries[index].key {
-            kept.append(entries[index])
+            entries[kept] = entries[index]
+            kept += 1
         }
-        sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: kept, source: event.source, message: event.message.description),
+        entries.removeLast(entries.count - kept)
+        sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: entries, source: event.source, message: event.message.description),
                     urgent: event.level >= .error)
     }
 
@@ -152,7 +154,7 @@ public struct HotLogHandler: LogHandler {
     static func line(date: Date, level: Logger.Level, label: String, metadata: [Entry], source: String, message: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(128 + message.utf8.count)
-        line.append(contentsOf: RFC3339.string(from: date).utf8)
+        RFC3339.append(date, to: &line)
         line.append(UInt8(ascii: " "))
         line.append(contentsOf: level.rawValue.utf8)
         line.append(UInt8(ascii: " "))

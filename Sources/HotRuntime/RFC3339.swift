@@ -6,6 +6,14 @@ public enum RFC3339 {
     /// Written digit by digit (every response's `meta.timestamp` goes through here): no formatter,
     /// no calendar, no `String(format:)`.
     public static func string(from date: Date) -> String {
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(24)
+        append(date, to: &utf8)
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The same text appended to bytes being written (a response, a log line): no string made.
+    public static func append(_ date: Date, to utf8: inout [UInt8]) {
         // Whole microseconds first (PostgreSQL's precision): a Double meant to hold .123 s often
         // holds a hair less, and truncating that straight to milliseconds would write .122.
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
@@ -14,8 +22,6 @@ public enum RFC3339 {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civil(daysSinceEpoch: days)
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(24)
         func append(_ value: Int, digits: Int) {
             var divisor = 1
             for _ in 1..<digits { divisor *= 10 }
@@ -47,7 +53,6 @@ public enum RFC3339 {
             append(millis, digits: 3)
         }
         utf8.append(UInt8(ascii: "Z"))
-        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
