@@ -64,18 +64,25 @@ public enum Envelope {
         Data(try bytes(value))
     }
 
-    static func json(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
+    /// A response of `body`'s JSON (its type known to write itself: no cast per response).
+    static func json(_ body: some JSONWritable & Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try bytes(body))))
     }
 
     /// `body`'s JSON: written directly when it can write itself (every generated model and
-    /// envelope), else by `JSONEncoder`. Debug builds (the tests) encode it both ways and refuse a
-    /// response whose bytes differ, so the fast path is held to `JSONEncoder`'s output everywhere.
+    /// envelope), else by `JSONEncoder`.
     static func bytes(_ body: some Encodable) throws -> [UInt8] {
-        guard let writable = body as? any JSONWritable else { return Array(try encoder().encode(body)) }
-        let written = JSONOutput.encode(writable)
+        guard let writable = body as? any JSONWritable & Encodable else { return Array(try encoder().encode(body)) }
+        return try bytes(writable)
+    }
+
+    /// `body`'s JSON, written directly. Debug builds (the tests) encode it with `JSONEncoder` too
+    /// and refuse a response whose bytes differ, so the fast path is held to `JSONEncoder`'s output
+    /// everywhere.
+    static func bytes(_ body: some JSONWritable & Encodable) throws -> [UInt8] {
+        let written = JSONOutput.encode(body)
         #if DEBUG
         let reference = Array(try encoder().encode(body))
         guard written == reference else {
@@ -86,11 +93,11 @@ public enum Envelope {
         return written
     }
 
-    public static func single(_ data: some Encodable, status: HTTPResponse.Status, context: HotRequestContext, headers: HTTPFields = [:]) throws -> Response {
+    public static func single(_ data: some JSONWritable & Encodable, status: HTTPResponse.Status, context: HotRequestContext, headers: HTTPFields = [:]) throws -> Response {
         try json(SingleEnvelope(data: data, meta: ResponseMeta(requestId: context.requestId, timestamp: Date())), status: status, headers: headers)
     }
 
-    public static func list<Item: Encodable>(_ page: Page<Item>, status: HTTPResponse.Status, context: HotRequestContext, headers: HTTPFields = [:]) throws -> Response {
+    public static func list<Item: JSONWritable & Encodable>(_ page: Page<Item>, status: HTTPResponse.Status, context: HotRequestContext, headers: HTTPFields = [:]) throws -> Response {
         let pagination = PaginationBody(total: page.total, limit: page.limit, offset: page.offset, hasMore: page.hasMore)
         return try json(ListEnvelope(data: page.items, pagination: pagination, meta: ResponseMeta(requestId: context.requestId, timestamp: Date())), status: status, headers: headers)
     }
@@ -100,7 +107,7 @@ public enum Envelope {
     }
 
     /// A bare JSON document (no envelope): `GET /status` answers this way.
-    public static func bare(_ body: some Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
+    public static func bare(_ body: some JSONWritable & Encodable, status: HTTPResponse.Status, headers: HTTPFields = [:]) throws -> Response {
         try json(body, status: status, headers: headers)
     }
 

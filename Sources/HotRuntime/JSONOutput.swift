@@ -106,15 +106,24 @@ public struct JSONOutput {
     /// A UUID in the API's lowercase form, written from its bytes.
     public mutating func uuid(_ value: UUID) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        withUnsafeBytes(of: value.uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+        // The 38 bytes (quotes included) laid out in scratch space, then appended at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 38) { text in
+            text[0] = UInt8(ascii: "\"")
+            var out = 1
+            withUnsafeBytes(of: value.uuid) { raw in
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    text[out] = Self.hexDigits[Int(raw[index] >> 4)]
+                    text[out + 1] = Self.hexDigits[Int(raw[index] & 0x0F)]
+                    out += 2
+                }
             }
+            text[37] = UInt8(ascii: "\"")
+            bytes.append(contentsOf: UnsafeBufferPointer(text))
         }
-        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
