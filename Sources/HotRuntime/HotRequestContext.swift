@@ -18,6 +18,9 @@ public struct HotRequestContext: RequestContext {
     /// Its IP address as text, made when asked (most requests never need it).
     public var remoteAddress: String? { remoteSocketAddress?.ipAddress }
 
+    /// The request id (Hummingbird's `RequestContext.id` reads `hb.request.id`, which is not kept).
+    public var id: String { requestIdText }
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestId = UUID.v7()
@@ -25,9 +28,13 @@ public struct HotRequestContext: RequestContext {
         self.credential = nil
         self.remoteSocketAddress = source.channel.remoteAddress
         // Every log line of the request carries its id, once: Hummingbird's own (another id,
-        // `hb.request.id`) would be a second, unrelated one.
-        logger[metadataKey: "hb.request.id"] = nil
-        logger[metadataKey: "request_id"] = .string(requestIdText)
+        // `hb.request.id`) would be a second, unrelated one. One new dictionary, rather than a
+        // copy of the shared one changed twice.
+        let inherited = logger.handler.metadata
+        var metadata = Logger.Metadata(minimumCapacity: inherited.count)
+        for (key, value) in inherited where key != "hb.request.id" { metadata[key] = value }
+        metadata["request_id"] = .string(requestIdText)
+        logger.handler.metadata = metadata
     }
 
     /// The credential, or 401 when the route ran without authentication.

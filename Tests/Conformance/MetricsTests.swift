@@ -40,7 +40,7 @@ struct MetricsTests {
         #expect(lines.contains { $0.hasPrefix("hot_credential_cache_hits_total ") })
     }
 
-    @Test("serve --metrics-port: GET /metrics without credentials on a listener of its own, the API's requests counted there")
+    @Test("serve --metrics-port: GET /metrics without credentials on a listener of its own, the API's requests counted there (and logged with their request id)")
     func listenerOfItsOwn() async throws {
         let dataDirectory = try ServeProcess.dataDirectory("hot-metrics-port")
         defer { try? FileManager.default.removeItem(at: dataDirectory) }
@@ -50,7 +50,13 @@ struct MetricsTests {
         let line = try await process.logLine(containing: "metrics listening")
         let address = try #require(line.firstRange(of: #/http://127\.0\.0\.1:\d+/metrics/#).map { String(line[$0]) }, "\(line)")
         let tenant = try await process.tenant(dataDirectory)
-        #expect(try await tenant.send(.GET, "/v1/env").status == 200)
+        let reply = try await tenant.send(.GET, "/v1/env")
+        #expect(reply.status == 200)
+        // Its access log line carries its request id, once (not Hummingbird's unrelated one too).
+        let requestId = try #require(reply.headers.first(name: "X-Request-Id"))
+        let access = try await process.logLine(containing: "request_id=\(requestId)")
+        #expect(access.contains("path=/v1/env") && access.contains("status=200"), "\(access)")
+        #expect(!access.contains("hb.request.id"), "\(access)")
 
         let scrape = try await HTTPClient.shared.execute(HTTPClientRequest(url: address), timeout: .seconds(10))
         #expect(scrape.status == .ok)
