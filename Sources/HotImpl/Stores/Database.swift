@@ -36,6 +36,7 @@ public struct Database: Sendable {
                     do {
                         return Rows(rows: try await connection.query(query, logger: logger).collect())
                     } catch where DatabaseCall.refusedUnsent(error) {
+                        lease.forget()
                         throw LentClosed()
                     }
                 }
@@ -99,6 +100,7 @@ public struct Database: Sendable {
                         do {
                             return try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
                         } catch let error as PostgresTransactionError where error.beginError.map(DatabaseCall.refusedUnsent) == true {
+                            lease.forget()
                             throw LentClosed()
                         }
                     }

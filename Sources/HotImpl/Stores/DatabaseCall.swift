@@ -24,6 +24,8 @@ enum DatabaseCall {
         /// Set by the watch when it cancels the work for want of a connection.
         fileprivate let timedOut = Atomic<Bool>(false)
         func hold(_ connection: PostgresConnection) { held.withLock { $0 = connection } }
+        /// Back to waiting for a connection (the one held was given back unused, for another).
+        func forget() { held.withLock { $0 = nil } }
         var connection: PostgresConnection? { held.withLock { $0 } }
     }
 
