@@ -93,16 +93,14 @@ struct ShutdownReliabilityTests {
         // Requests whose headers never end.
         var slow: [SlowClientConnection] = []
         for _ in 0..<200 {
-            let connection = try await SlowClientConnection.open(port: port, reading: true)
-            try await connection.send("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-            slow.append(connection)
+            slow.append(try await SlowClientConnection.open(port: port, reading: true, sending: "GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "))
         }
         // Live feeds whose readers never read, with small receive windows.
         var stalled: [SlowClientConnection] = []
         for _ in 0..<50 {
-            let connection = try await SlowClientConnection.open(port: port, reading: false, receiveBuffer: 4096)
-            try await connection.send("GET /v1/env/subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(tenant.token)\r\nAccept: text/event-stream\r\n\r\n")
-            stalled.append(connection)
+            stalled.append(try await SlowClientConnection.open(
+                port: port, reading: false, receiveBuffer: 4096,
+                sending: "GET /v1/env/subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(tenant.token)\r\nAccept: text/event-stream\r\n\r\n"))
         }
         // Enough for every stalled feed to fill its windows (200 events of 4 KB each, 800 KB a feed).
         let payload = String(repeating: "x", count: 4_000)

@@ -12,15 +12,21 @@ public final class SlowClientConnection: Sendable {
 
     /// Connects to `host:port`. `reading` false: nothing sent back is ever read (the socket's receive
     /// buffer, `receiveBuffer` bytes when given, fills and the server's writes stall); true: what
-    /// arrives is read and discarded, so a close by the server is seen.
-    public static func open(host: String = "127.0.0.1", port: Int, reading: Bool, receiveBuffer: Int32? = nil) async throws -> SlowClientConnection {
+    /// arrives is read and discarded, so a close by the server is seen. `sending`: written as soon as
+    /// the connection is made, on its event loop (a later `send` waits for the test's task to be
+    /// scheduled, which on a loaded machine can take longer than a short idle timeout).
+    public static func open(host: String = "127.0.0.1", port: Int, reading: Bool, receiveBuffer: Int32? = nil,
+                            sending initial: String? = nil) async throws -> SlowClientConnection {
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: reading)
         if let receiveBuffer {
             // Set before connecting, so the window the server sees is small from the start.
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
-        let channel = try await bootstrap.connect(host: host, port: port).get()
+        let channel = try await bootstrap.connect(host: host, port: port).flatMap { channel in
+            guard let initial else { return channel.eventLoop.makeSucceededFuture(channel) }
+            return channel.writeAndFlush(ByteBuffer(string: initial)).map { channel }
+        }.get()
         return SlowClientConnection(channel: channel)
     }
 
