@@ -16,11 +16,9 @@ struct WorkerProcessTests {
         // The managed cluster runs as the postgres account when the tests run as root.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dataDirectory.path)
         defer {
-            // The first process started the cluster and died: stop it by hand.
-            if let pid = try? String(contentsOf: dataDirectory.appendingPathComponent("postgres/postmaster.pid"), encoding: .utf8)
-                .split(separator: "\n").first.flatMap({ Int32($0) }) {
-                kill(pid, SIGINT)
-            }
+            // The first process started the cluster and died: stop it by hand, and let it go before
+            // its directory is removed.
+            CrashReliabilityTests.stopLeftCluster(dataDirectory)
             try? FileManager.default.removeItem(at: dataDirectory)
         }
         // The runtime never answers the first request (the process dies holding it), then succeeds.

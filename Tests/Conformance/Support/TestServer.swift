@@ -192,8 +192,8 @@ actor TestServer {
     }
 }
 
-/// Stops the managed cluster and removes its directory when the test process exits (Swift
-/// Testing has no global teardown).
+/// Stops the managed cluster and removes its directory, and the test apps' build directory, when
+/// the test process exits (Swift Testing has no global teardown).
 enum ClusterCleanup {
     private static let cluster = Mutex<(pid: Int32, directory: String)?>(nil)
 
@@ -206,6 +206,8 @@ enum ClusterCleanup {
             let deadline = Date().addingTimeInterval(10)
             while kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
             try? FileManager.default.removeItem(atPath: directory)
+            // The test apps' build archives and upload spools.
+            try? FileManager.default.removeItem(at: TestServer.buildDirectory)
         }
     }
 }
