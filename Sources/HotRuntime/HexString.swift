@@ -1,6 +1,7 @@
 /// Bytes as lowercase hexadecimal, without `String(format:)` (digests are formatted on hot paths).
 public enum HexString {
-    private static let digits = Array("0123456789abcdef".utf8)
+    /// The sixteen lowercase digits (UUIDs and JSON escapes are written with them too).
+    static let digits = Array("0123456789abcdef".utf8)
 
     public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         var utf8: [UInt8] = []

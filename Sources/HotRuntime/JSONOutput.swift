@@ -109,25 +109,12 @@ public struct JSONOutput {
         // The 38 bytes (quotes included) laid out in scratch space, then appended at once.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 38) { text in
             text[0] = UInt8(ascii: "\"")
-            var out = 1
-            withUnsafeBytes(of: value.uuid) { raw in
-                for index in 0..<16 {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[out] = UInt8(ascii: "-")
-                        out += 1
-                    }
-                    text[out] = Self.hexDigits[Int(raw[index] >> 4)]
-                    text[out + 1] = Self.hexDigits[Int(raw[index] & 0x0F)]
-                    out += 2
-                }
-            }
+            value.writeLowercase(into: UnsafeMutableBufferPointer(rebasing: text[1..<37]))
             text[37] = UInt8(ascii: "\"")
             bytes.append(contentsOf: UnsafeBufferPointer(text))
         }
         needsComma = true
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A date in the API's form (RFC 3339 UTC), written into the bytes.
     public mutating func date(_ value: Date) {
@@ -186,7 +173,7 @@ public struct JSONOutput {
         case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
         default:
             bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                      Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]])
+                                      HexString.digits[Int(byte >> 4)], HexString.digits[Int(byte & 0xF)]])
         }
     }
 

@@ -17,23 +17,26 @@ extension UUID {
             byte(b, 1), byte(b, 2), byte(b, 3), byte(b, 4), byte(b, 5), byte(b, 6), byte(b, 7)))
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// The lowercase form the API writes everywhere, written straight from the bytes.
     public var lowercased: String {
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            writeLowercase(into: buffer)
+            return 36
+        }
+    }
+
+    /// The 36 bytes of `lowercased` written into `buffer` (at least 36 long): no string made.
+    func writeLowercase(into buffer: UnsafeMutableBufferPointer<UInt8>) {
         withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { buffer in
-                var out = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        buffer[out] = UInt8(ascii: "-")
-                        out += 1
-                    }
-                    buffer[out] = Self.hexDigits[Int(byte >> 4)]
-                    buffer[out + 1] = Self.hexDigits[Int(byte & 0x0F)]
-                    out += 2
+            var out = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    buffer[out] = UInt8(ascii: "-")
+                    out += 1
                 }
-                return out
+                buffer[out] = HexString.digits[Int(byte >> 4)]
+                buffer[out + 1] = HexString.digits[Int(byte & 0x0F)]
+                out += 2
             }
         }
     }

@@ -300,6 +300,22 @@ struct ProjectsTests {
         #expect(Set(Self.names(try await tenant.send(.GET, "/v1/projects"))) == ["alpha", "beta", "alphabet"])
     }
 
+    @Test("*:* limited to read reads any project, by id too, and is refused changing one")
+    func everythingReadOnly() async throws {
+        let tenant = try await Tenant.make()
+        let project = try await tenant.createProject("ro")
+        let id = try #require(project["project_id"]?.stringValue)
+        let key = try await tenant.key(permissions: ["*:*": ["read"]])
+        #expect(try await tenant.send(.GET, "/v1/projects/ro", token: key).status == 200)
+        #expect(try await tenant.send(.GET, "/v1/projects/\(id)", token: key).status == 200)
+        for path in ["/v1/projects/ro", "/v1/projects/\(id)"] {
+            let reply = try await tenant.send(.DELETE, path, token: key)
+            #expect(reply.status == 403, "DELETE \(path)")
+            #expect(Self.errorCode(reply) == "forbidden")
+        }
+        #expect(try await tenant.send(.PATCH, "/v1/projects/ro", body: #"{"name":"x"}"#, token: key).status == 403)
+    }
+
     @Test("a prefix grant lists only the projects whose names start with the prefix")
     func prefixPermission() async throws {
         let tenant = try await Tenant.make()

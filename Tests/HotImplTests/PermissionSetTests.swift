@@ -10,6 +10,9 @@ struct PermissionSetTests {
         #expect(permissions.allows("delete", on: "event:user:created"))
         #expect(permissions.allows("execute", on: "mcp:tool"))
         #expect(PermissionSet.everything == permissions)
+        #expect(permissions.allowsEverything)
+        #expect(PermissionSet(["project:*": ["*"], "*:*": ["read"]]).allowsEverything == false)
+        #expect(PermissionSet(["*:*": ["read", "write"]]).allowsEverything == false)
     }
 
     @Test("*:* limited to an action grants only that action")

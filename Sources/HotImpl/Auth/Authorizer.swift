@@ -103,9 +103,9 @@ public struct Authorizer: RequestAuthorizer {
 
     public func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
         guard let credential = context.credential else { return }
-        // Every action on every resource (as API keys usually hold): nothing to resolve or match.
-        if credential.permissions["*:*"]?.contains("*") == true { return }
         let permissions = PermissionSet(credential.permissions)
+        // Nothing to resolve (a project id costs a lookup) or match.
+        if permissions.allowsEverything { return }
         for requirement in requirements {
             switch requirement.mode {
             case .filter:

@@ -10,6 +10,10 @@ public struct PermissionSet: Sendable, Equatable {
 
     public static let everything = PermissionSet(["*:*": ["*"]])
 
+    /// Whether every action is granted on every resource (`*:*` with `*`, as API keys usually
+    /// hold): then no resource needs resolving or matching.
+    public var allowsEverything: Bool { grants["*:*"]?.contains("*") == true }
+
     /// Whether `action` is granted on the concrete resource `urn` (`type:path`).
     public func allows(_ action: String, on urn: String) -> Bool {
         grants.contains { pattern, actions in
