@@ -12,7 +12,8 @@ import Logging
 ///   says, anything else as a logged 500;
 /// - a declared path asked with a method it does not declare: 405 with `Allow` listing the
 ///   declared methods, rather than the router's 404;
-/// - one access log line with method, path, status and duration, and the same to `observe` (metrics).
+/// - one access log line with method, path, status and duration (`AccessLine`), and the same to
+///   `observe` (metrics).
 public struct APIMiddleware: RouterMiddleware {
     public typealias Context = HotRequestContext
     /// Told of every answered request: its final status and how long it took.
@@ -43,12 +44,15 @@ public struct APIMiddleware: RouterMiddleware {
         }
         response.headers[.xRequestId] = context.requestIdText
         let elapsed = ContinuousClock.now - start
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .stringConvertible(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000),
-        ])
+        let logger = context.logger
+        if logger.logLevel <= .info {
+            let access = AccessLine(method: request.method.rawValue, path: request.uri.path, status: Int(response.status.code), duration: elapsed)
+            if let handler = logger.handler as? HotLogHandler {
+                handler.log(access)
+            } else {
+                logger.info(AccessLine.message, metadata: access.metadata, source: AccessLine.source)
+            }
+        }
         observe?(request, context, response.status, elapsed)
         return response
     }

@@ -13,9 +13,12 @@ public struct HotRequestContext: RequestContext {
     /// Its lowercase text (the header's and the log lines').
     public let requestIdText: String
     public var credential: Credential?
+    /// The request's connection: its address is read when asked (most requests never need it,
+    /// and reading it takes the channel's lock).
+    let channel: any Channel
     /// The client's address, when the connection has one (rate limits on failed authentication).
-    public var remoteSocketAddress: SocketAddress?
-    /// Its IP address as text, made when asked (most requests never need it).
+    public var remoteSocketAddress: SocketAddress? { channel.remoteAddress }
+    /// Its IP address as text.
     public var remoteAddress: String? { remoteSocketAddress?.ipAddress }
 
     /// The request id (Hummingbird's `RequestContext.id` reads `hb.request.id`, which is not kept).
@@ -26,7 +29,7 @@ public struct HotRequestContext: RequestContext {
         self.requestId = UUID.v7()
         self.requestIdText = requestId.lowercased
         self.credential = nil
-        self.remoteSocketAddress = source.channel.remoteAddress
+        self.channel = source.channel
         // Every log line of the request carries its id, once: Hummingbird's own (another id,
         // `hb.request.id`) would be a second, unrelated one. One new dictionary, rather than a
         // copy of the shared one changed twice.

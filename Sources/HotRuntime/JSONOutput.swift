@@ -84,19 +84,8 @@ public struct JSONOutput {
 
     public mutating func integer(_ value: some BinaryInteger) {
         separate()
-        if let value = Int64(exactly: value), value != .min {
-            // Digits written from the end of a 20-byte scratch space: no text made.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var magnitude = value.magnitude
-                var start = 20
-                repeat {
-                    start -= 1
-                    digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    magnitude /= 10
-                } while magnitude > 0
-                if value < 0 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-            }
+        if let value = Int64(exactly: value) {
+            bytes.appendDecimal(value)
         } else {
             bytes.append(contentsOf: value.description.utf8)
         }

@@ -132,44 +132,103 @@ public struct HotLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        // The logger's, the provider's, then the call's: a later one wins a key (no dictionary built).
+        write(level: event.level, message: event.message.description, explicit: event.metadata, source: event.source)
+    }
+
+    /// A request's access line: what `log(event:)` writes for
+    /// `info(AccessLine.message, metadata: access.metadata, source: AccessLine.source)`, made straight
+    /// into bytes when the logger's metadata is the request id alone (as `HotRequestContext` makes
+    /// it): no dictionary, no sort, no value strings. Otherwise through `log(event:)`'s path.
+    public func log(_ access: AccessLine) {
+        guard logLevel <= .info else { return }
+        guard metadataProvider == nil, metadata.count == 1, let requestId = metadata.first, requestId.key == "request_id" else {
+            write(level: .info, message: AccessLine.message.description, explicit: access.metadata, source: AccessLine.source)
+            return
+        }
+        // The keys in their sorted order: duration_ms, method, path, request_id, status.
+        var line = Self.head(date: Date(), level: .info, label: label, capacity: 192 + access.path.utf8.count)
+        line.appendUTF8(" duration_ms=")
+        access.appendDuration(to: &line)
+        line.appendUTF8(" method=")
+        line.appendUTF8(access.method)
+        line.appendUTF8(" path=")
+        line.appendUTF8(access.path)
+        line.appendUTF8(" request_id=")
+        Self.append(requestId.value, to: &line)
+        line.appendUTF8(" status=")
+        line.appendDecimal(Int64(access.status))
+        Self.appendTail(source: AccessLine.source, message: AccessLine.message.description, to: &line)
+        sink.append(line)
+    }
+
+    /// A line of the logger's metadata, the provider's and the call's (a later one wins a key),
+    /// sorted by key.
+    func write(level: Logger.Level, message: String, explicit: Logger.Metadata?, source: String) {
         var entries: [Entry] = []
-        entries.reserveCapacity(metadata.count + (event.metadata?.count ?? 0))
+        entries.reserveCapacity(metadata.count + (explicit?.count ?? 0))
         for (key, value) in metadata { entries.append(Entry(key: key, source: 0, value: value)) }
         if let provided = metadataProvider?.get() { for (key, value) in provided { entries.append(Entry(key: key, source: 1, value: value)) } }
-        if let explicit = event.metadata { for (key, value) in explicit { entries.append(Entry(key: key, source: 2, value: value)) } }
-        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.source < $1.source }
+        if let explicit { for (key, value) in explicit { entries.append(Entry(key: key, source: 2, value: value)) } }
+        // By key, then source; an insertion sort by swaps (a line has a handful of entries, and
+        // swapping moves them without copies).
+        for index in entries.indices.dropFirst() {
+            var at = index
+            while at > 0, entries[at].key < entries[at - 1].key || (entries[at].key == entries[at - 1].key && entries[at].source < entries[at - 1].source) {
+                entries.swapAt(at, at - 1)
+                at -= 1
+            }
+        }
         // Of equal keys the last (the latest source) is kept, in place.
         var kept = 0
         for index in entries.indices where index + 1 == entries.count || entries[index + 1].key != entries[index].key {
-            entries[kept] = entries[index]
+            if kept != index { entries.swapAt(kept, index) }
             kept += 1
         }
         entries.removeLast(entries.count - kept)
-        sink.append(Self.line(date: Date(), level: event.level, label: label, metadata: entries, source: event.source, message: event.message.description),
-                    urgent: event.level >= .error)
+        sink.append(Self.line(date: Date(), level: level, label: label, metadata: entries, source: source, message: message),
+                    urgent: level >= .error)
     }
 
     /// One line, without its newline; `metadata` in the order given.
     static func line(date: Date, level: Logger.Level, label: String, metadata: [Entry], source: String, message: String) -> [UInt8] {
-        var line: [UInt8] = []
-        line.reserveCapacity(128 + message.utf8.count)
-        RFC3339.append(date, to: &line)
-        line.append(UInt8(ascii: " "))
-        line.append(contentsOf: level.rawValue.utf8)
-        line.append(UInt8(ascii: " "))
-        line.append(contentsOf: label.utf8)
-        line.append(UInt8(ascii: ":"))
+        var line = head(date: date, level: level, label: label, capacity: 128 + message.utf8.count)
         for entry in metadata {
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: entry.key.utf8)
+            line.appendUTF8(entry.key)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: entry.value.description.utf8)
+            append(entry.value, to: &line)
         }
-        line.append(contentsOf: " [".utf8)
-        line.append(contentsOf: source.utf8)
-        line.append(contentsOf: "] ".utf8)
-        line.append(contentsOf: message.utf8)
+        appendTail(source: source, message: message, to: &line)
         return line
+    }
+
+    /// `<timestamp> <level> <label>:`
+    static func head(date: Date, level: Logger.Level, label: String, capacity: Int) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(capacity)
+        RFC3339.append(date, to: &line)
+        line.append(UInt8(ascii: " "))
+        line.appendUTF8(level.rawValue)
+        line.append(UInt8(ascii: " "))
+        line.appendUTF8(label)
+        line.append(UInt8(ascii: ":"))
+        return line
+    }
+
+    /// ` [<source>] <message>`
+    static func appendTail(source: String, message: String, to line: inout [UInt8]) {
+        line.appendUTF8(" [")
+        line.appendUTF8(source)
+        line.appendUTF8("] ")
+        line.appendUTF8(message)
+    }
+
+    /// A value as its `description`, without making that string for the common cases.
+    static func append(_ value: Logger.Metadata.Value, to line: inout [UInt8]) {
+        switch value {
+        case .string(let text): line.appendUTF8(text)
+        case .stringConvertible(let convertible): line.appendUTF8(convertible.description)
+        default: line.appendUTF8(value.description)
+        }
     }
 }

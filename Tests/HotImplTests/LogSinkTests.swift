@@ -54,6 +54,63 @@ struct LogSinkTests {
         #expect(rest == " info hot-server: method=GET request_id=r-1 status=200 [HotImplTests] request")
     }
 
+    @Test("metadata from the logger and the call, in any order, comes out sorted by key, the call's winning a key")
+    func sortedAndMerged() throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write)
+        var logger = Logger(label: "t") { HotLogHandler(label: $0, level: .info, sink: sink) }
+        for key in ["zeta", "mu", "alpha", "kappa"] { logger[metadataKey: key] = "logger" }
+        logger.info("m", metadata: ["omega": "call", "kappa": "call", "beta": "call", "alpha": "call"])
+        sink.flush()
+        let line = pipe.available()
+        #expect(line.hasSuffix(" info t: alpha=call beta=call kappa=call mu=logger omega=call zeta=logger [HotImplTests] m\n"), "\(line)")
+    }
+
+    /// The line after its timestamp.
+    static func withoutTimestamp(_ line: Substring) -> Substring { line.drop { $0 != " " } }
+
+    @Test("a request's access line, written straight into bytes, is the line its metadata logged through swift-log makes")
+    func accessLine() throws {
+        let (direct, logged) = (try Pipe2(), try Pipe2())
+        let (directSink, loggedSink) = (LogSink(fileDescriptor: direct.write), LogSink(fileDescriptor: logged.write))
+        var handler = HotLogHandler(label: "hot-server", level: .info, sink: directSink)
+        handler.metadata = ["request_id": "0190-r1"]
+        var logger = Logger(label: "hot-server") { HotLogHandler(label: $0, level: .info, sink: loggedSink) }
+        logger[metadataKey: "request_id"] = "0190-r1"
+        let accesses = [
+            AccessLine(method: "GET", path: "/v1/env", status: 200, duration: .microseconds(1234)),
+            AccessLine(method: "POST", path: "/v1/projects/a%20b", status: 422, duration: .nanoseconds(42_999)),
+            AccessLine(method: "DELETE", path: "/", status: 503, duration: .seconds(12) + .microseconds(5)),
+            AccessLine(method: "GET", path: "/status", status: 200, duration: .zero),
+        ]
+        for access in accesses {
+            handler.log(access)
+            logger.info(AccessLine.message, metadata: access.metadata, source: AccessLine.source)
+        }
+        directSink.flush()
+        loggedSink.flush()
+        let lines = direct.available().split(separator: "\n")
+        #expect(lines.map(Self.withoutTimestamp) == logged.available().split(separator: "\n").map(Self.withoutTimestamp))
+        #expect(lines.map(Self.withoutTimestamp) == [
+            " info hot-server: duration_ms=1.234 method=GET path=/v1/env request_id=0190-r1 status=200 [HotRuntime] request",
+            " info hot-server: duration_ms=0.042 method=POST path=/v1/projects/a%20b request_id=0190-r1 status=422 [HotRuntime] request",
+            " info hot-server: duration_ms=12000.005 method=DELETE path=/ request_id=0190-r1 status=503 [HotRuntime] request",
+            " info hot-server: duration_ms=0.000 method=GET path=/status request_id=0190-r1 status=200 [HotRuntime] request",
+        ])
+        #expect(lines.allSatisfy { RFC3339.date(from: String($0.prefix { $0 != " " })) != nil })
+
+        // Other metadata on the logger: still every key, sorted (the path log(event:) takes).
+        handler.metadata["job"] = "j-7"
+        handler.log(accesses[0])
+        // Below the handler's level: nothing.
+        handler.logLevel = .warning
+        handler.log(accesses[0])
+        directSink.flush()
+        #expect(direct.available().split(separator: "\n").map(Self.withoutTimestamp) == [
+            " info hot-server: duration_ms=1.234 job=j-7 method=GET path=/v1/env request_id=0190-r1 status=200 [HotRuntime] request",
+        ])
+    }
+
     @Test("an error line is written before log returns; lower ones are by flush")
     func errorsAreWrittenAtOnce() throws {
         let pipe = try Pipe2()
