@@ -108,8 +108,21 @@ struct HTTPBehaviourTests {
             let timestamp = try #require(meta["timestamp"]?.stringValue.flatMap(RFC3339.date(from:)))
             // The server writes milliseconds: allow the truncation.
             #expect(timestamp >= before.addingTimeInterval(-0.001) && timestamp <= after)
+            // A Date header of now (whole seconds), and no Server header naming the software.
+            let date = try #require(reply.headers.first(name: "Date").flatMap(Self.imfFixdate.date(from:)), "\(reply.headers)")
+            #expect(date >= before.addingTimeInterval(-1) && date <= after)
+            #expect(reply.headers.first(name: "Server") == nil)
         }
     }
+
+    /// RFC 9110's IMF-fixdate, `Tue, 01 Dec 2026 22:14:07 GMT`.
+    static let imfFixdate: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter
+    }()
 
     @Test("an error carries error.request_id equal to X-Request-Id")
     func errorRequestId() async throws {

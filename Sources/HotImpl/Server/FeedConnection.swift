@@ -197,14 +197,12 @@ struct FeedConnections: Sendable {
     /// Method and path segments (nil: a path parameter) of each operation that answers with a feed.
     private let endpoints: [(method: HTTPRequest.Method, segments: [Substring?])]
     private let responder: RouterResponder<HotRequestContext>
-    private let serverName: String?
 
-    init(operations: [OperationDescriptor], responder: RouterResponder<HotRequestContext>, serverName: String?) {
+    init(operations: [OperationDescriptor], responder: RouterResponder<HotRequestContext>) {
         endpoints = operations.filter { !$0.eventTypes.isEmpty }.map { operation in
             (operation.method, operation.path.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 })
         }
         self.responder = responder
-        self.serverName = serverName
     }
 
     /// Whether the request is for an operation that answers with a feed.
@@ -234,8 +232,7 @@ struct FeedConnections: Sendable {
             logger.error("feed request failed outside the router", metadata: ["error": "\(error)"])
             response = Response(status: .internalServerError)
         }
-        response.headers[.date] = RawResponseHead.now()
-        if let serverName { response.headers[.server] = serverName }
+        response.headers[.date] = HTTPDate.now()
         let feed = handover.take()
         if let feed, response.status == .ok, response.headers[.contentType] == "text/event-stream" {
             response.headers[.connection] = "close"
@@ -341,21 +338,8 @@ private struct TooLargeBody: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(received: received) }
 }
 
-/// The bits of an HTTP/1.1 response head written by hand.
+/// The status line of an HTTP/1.1 response head written by hand.
 enum RawResponseHead {
-    private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-    /// IMF-fixdate (RFC 9110), e.g. `Tue, 01 Dec 2026 22:29:07 GMT`.
-    static func now() -> String {
-        var seconds = time(nil)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-    }
-
     static func statusLine(_ status: HTTPResponse.Status) -> String {
         "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
     }

@@ -4,6 +4,7 @@ import HotRuntime
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application: request ids, access log and error envelopes on every route, then
 /// every operation of the spec through the generated routes.
@@ -96,7 +97,7 @@ public enum HotApplication {
     public static func metricsServer(_ endpoint: MetricsEndpoint, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ in await endpoint.response() }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hot-server"),
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)),
                            onServerRunning: { channel in
                                logger.info("metrics listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)/metrics")])
                            },
@@ -108,22 +109,14 @@ public enum HotApplication {
     public static func make(
         _ environment: Environment, host: String, port: Int, idleTimeout: Duration = .seconds(60), logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) -> some Service {
         let buildInfo = HotService.BuildInfo(version: HotVersion.current, gitSha: HotVersion.gitSHA, startTime: environment.clock.now())
         let router = router(environment, buildInfo: buildInfo)
-        let serverName = "hot-server"
         // Feed requests are answered by the same routes; their connections then keep no task.
-        let feeds = FeedConnections(operations: OperationTable.all, responder: router.buildResponder(), serverName: serverName)
-        return Application(
-            router: router,
-            server: HTTPServerBuilder { responder in
-                // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever
-                // (a response being written is not idle: a feed or download is never cut by it).
-                FeedAwareHTTP1Channel(responder: responder, feeds: feeds, idleTimeout: idleTimeout)
-            },
-            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
-            logger: logger
-        )
+        // Idle connections are closed, so slow or abandoned clients cannot hold sockets forever (a
+        // response being written is not idle: a feed or download is never cut by it).
+        let feeds = FeedConnections(operations: OperationTable.all, responder: router.buildResponder())
+        return HTTPServer.make(
+            router: router, feeds: feeds, host: host, port: port, idleTimeout: idleTimeout, logger: logger, onServerRunning: onServerRunning)
     }
 }
