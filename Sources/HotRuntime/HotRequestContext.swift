@@ -21,7 +21,7 @@ public struct HotRequestContext: RequestContext {
     /// Its IP address as text.
     public var remoteAddress: String? { remoteSocketAddress?.ipAddress }
 
-    /// The request id (Hummingbird's `RequestContext.id` reads `hb.request.id`, which is not kept).
+    /// The request id (Hummingbird's `RequestContext.id` reads `hb.request.id`, which is not there).
     public var id: String { requestIdText }
 
     public init(source: ApplicationRequestContextSource) {
@@ -30,9 +30,10 @@ public struct HotRequestContext: RequestContext {
         self.requestIdText = requestId.lowercased
         self.credential = nil
         self.channel = source.channel
-        // Every log line of the request carries its id, once: Hummingbird's own (another id,
-        // `hb.request.id`) would be a second, unrelated one. One new dictionary, rather than a
-        // copy of the shared one changed twice.
+        // Every log line of the request carries its id, once. The API's server passes its own
+        // logger; one from Hummingbird's `Application` would carry `hb.request.id`, a second,
+        // unrelated id, which is left out. One new dictionary, rather than a copy of the shared
+        // one changed twice.
         let inherited = logger.handler.metadata
         var metadata = Logger.Metadata(minimumCapacity: inherited.count)
         for (key, value) in inherited where key != "hb.request.id" { metadata[key] = value }
