@@ -124,6 +124,31 @@ struct HTTPBehaviourTests {
         return formatter
     }()
 
+    @Test("Expect: 100-continue: a 100 Continue when the route reads the body, then the answer; a request refused before its body gets the answer alone")
+    func expectContinue() async throws {
+        let tenant = try await Tenant.make()
+        let body = #"{"name":"continue-\#(UUID().lowercased.prefix(8))"}"#
+        func head(_ authorization: String) -> String {
+            "POST /v1/projects HTTP/1.1\r\nHost: localhost\r\n\(authorization)Content-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"
+        }
+        let client = try await RawConnection.open(tenant.server.baseURL)
+        defer { client.close() }
+        // The head alone: the server asks for the body (the client would otherwise wait on a timer).
+        try await client.send(head("Authorization: Bearer \(tenant.token)\r\n"))
+        #expect(try await client.read(until: "\r\n\r\n", within: .seconds(10)) == "HTTP/1.1 100 Continue\r\n\r\n")
+        try await client.send(body)
+        let answer = try #require(try await client.read(until: "\r\n\r\n"))
+        #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n"), "\(answer)")
+
+        // No credential: refused before the body is read, so no 100 and no body asked for.
+        let refused = try await RawConnection.open(tenant.server.baseURL)
+        defer { refused.close() }
+        try await refused.send(head(""))
+        let refusal = try #require(try await refused.read(until: "\r\n\r\n"))
+        #expect(refusal.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"), "\(refusal)")
+    }
+
     @Test("an error carries error.request_id equal to X-Request-Id")
     func errorRequestId() async throws {
         let tenant = try await Tenant.make()

@@ -45,6 +45,10 @@ struct HTTPServer: Service {
     static func respond(
         to request: Request, writer: consuming ResponseWriter, channel: any Channel, responder: RouterResponder<HotRequestContext>, logger: Logger
     ) async throws {
+        var request = request
+        if let expectation = request.headers[.expect], expectation.lowercased() == "100-continue" {
+            request.body = RequestBody(asyncSequence: ContinueOnRead(body: request.body, channel: channel))
+        }
         let context = HotRequestContext(source: .init(channel: channel, logger: logger))
         var response: Response
         do {
@@ -68,6 +72,37 @@ struct HTTPServer: Service {
     }
 
     struct ConnectionEnded: Error {}
+}
+
+/// The body of a request that sent `Expect: 100-continue` (curl does for bodies over 1 MB; so do
+/// many clients for uploads): the interim `100 Continue` is written when the route first asks for
+/// the body. A request refused before its body is read (401, 403, 404) is answered without it, so
+/// the client never sends the body; one that is read no longer waits on the client's timer (curl
+/// waits a second for the 100 before sending anyway).
+struct ContinueOnRead: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let body: RequestBody
+    let channel: any Channel
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var body: RequestBody.AsyncIterator
+        /// Until the first read: where the 100 goes.
+        var channel: (any Channel)?
+
+        mutating func next() async throws -> ByteBuffer? {
+            if let channel {
+                self.channel = nil
+                // Through the pipeline from its tail, as the response will go; written before any
+                // part of the body is asked for, so before the final response.
+                try await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue))).get()
+            }
+            return try await body.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(body: body.makeAsyncIterator(), channel: channel)
+    }
 }
 
 /// The `Date` header's value (IMF-fixdate, RFC 9110, e.g. `Tue, 01 Dec 2026 22:29:07 GMT`), made
