@@ -147,6 +147,10 @@ struct HTTPBehaviourTests {
         try await refused.send(head(""))
         let refusal = try #require(try await refused.read(until: "\r\n\r\n"))
         #expect(refusal.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"), "\(refusal)")
+        // The body it declared will not come: the connection closes after the answer instead of
+        // waiting for it until the idle timeout.
+        #expect(refusal.contains("Connection: close\r\n"), "\(refusal)")
+        _ = try await refused.readToEnd(within: .seconds(10))
     }
 
     @Test("an error carries error.request_id equal to X-Request-Id")

@@ -46,8 +46,11 @@ struct HTTPServer: Service {
         to request: Request, writer: consuming ResponseWriter, channel: any Channel, responder: RouterResponder<HotRequestContext>, logger: Logger
     ) async throws {
         var request = request
+        var continuation: ContinueOnRead.State?
         if let expectation = request.headers[.expect], expectation.lowercased() == "100-continue" {
-            request.body = RequestBody(asyncSequence: ContinueOnRead(body: request.body, channel: channel))
+            let state = ContinueOnRead.State()
+            request.body = RequestBody(asyncSequence: ContinueOnRead(body: request.body, channel: channel, state: state))
+            continuation = state
         }
         let context = HotRequestContext(source: .init(channel: channel, logger: logger))
         var response: Response
@@ -62,6 +65,11 @@ struct HTTPServer: Service {
             response = Response(status: .internalServerError)
         }
         response.headers[.date] = HTTPDate.now()
+        // Answered without the 100 (refused before its body was read): the client holds the body
+        // back, so the connection cannot go on to a next request; it closes after this answer
+        // rather than waiting for a body that will not come.
+        let closing = continuation?.answer() == true && Self.declaresBody(request.headers)
+        if closing { response.headers[.connection] = "close" }
         do {
             try await writer.write(response: response.head, body: response.body)
         } catch is HTTPParserError {
@@ -69,6 +77,11 @@ struct HTTPServer: Service {
             // the connection closes.
             throw ConnectionEnded()
         }
+        if closing { throw ConnectionEnded() }
+    }
+
+    static func declaresBody(_ headers: HTTPFields) -> Bool {
+        headers[.transferEncoding] != nil || (headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
     }
 
     struct ConnectionEnded: Error {}
@@ -83,25 +96,52 @@ struct ContinueOnRead: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let body: RequestBody
     let channel: any Channel
+    let state: State
+
+    /// What the body and the request's answer share: no 100 once the answer is on its way (a
+    /// body read after it, by a response body that streams, say, must not put a 100 after it).
+    final class State: Sendable {
+        private let flags = Mutex((continued: false, answered: false))
+
+        /// Whether the 100 is to be written now: the first read, before the answer.
+        func continues() -> Bool {
+            flags.withLock { flags in
+                guard !flags.continued, !flags.answered else { return false }
+                flags.continued = true
+                return true
+            }
+        }
+
+        /// The answer is about to be written; true when no 100 went out.
+        func answer() -> Bool {
+            flags.withLock { flags in
+                flags.answered = true
+                return !flags.continued
+            }
+        }
+    }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var body: RequestBody.AsyncIterator
         /// Until the first read: where the 100 goes.
         var channel: (any Channel)?
+        let state: State
 
         mutating func next() async throws -> ByteBuffer? {
             if let channel {
                 self.channel = nil
-                // Through the pipeline from its tail, as the response will go; written before any
-                // part of the body is asked for, so before the final response.
-                try await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue))).get()
+                if state.continues() {
+                    // Through the pipeline from its tail, as the response will go; written before
+                    // any part of the body is asked for, so before the final response.
+                    try await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue))).get()
+                }
             }
             return try await body.next()
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(body: body.makeAsyncIterator(), channel: channel)
+        AsyncIterator(body: body.makeAsyncIterator(), channel: channel, state: state)
     }
 }
 
