@@ -41,9 +41,6 @@ public struct AccessLine: Sendable {
         let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
         bytes.appendDecimal(micros / 1000)
         bytes.append(UInt8(ascii: "."))
-        let fraction = micros % 1000
-        if fraction < 100 { bytes.append(UInt8(ascii: "0")) }
-        if fraction < 10 { bytes.append(UInt8(ascii: "0")) }
-        bytes.appendDecimal(fraction)
+        bytes.appendDecimal(micros % 1000, width: 3)
     }
 }

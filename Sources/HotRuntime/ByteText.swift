@@ -7,8 +7,9 @@ extension Array where Element == UInt8 {
         string.withUTF8 { append(contentsOf: $0) }
     }
 
-    /// An integer's decimal digits (a `-` first when negative), from the end of a scratch space.
-    mutating func appendDecimal(_ value: Int64) {
+    /// An integer's decimal digits (a `-` first when negative), from the end of a scratch space;
+    /// zeros first to make at least `width` digits (`width: 2`: `07`).
+    mutating func appendDecimal(_ value: Int64, width: Int = 1) {
         guard value != .min else {
             appendUTF8(value.description)
             return
@@ -20,7 +21,7 @@ extension Array where Element == UInt8 {
                 start -= 1
                 digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
-            } while magnitude > 0
+            } while magnitude > 0 || 20 - start < Swift.min(width, 20)
             if value < 0 { append(UInt8(ascii: "-")) }
             append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
         }

@@ -30,15 +30,8 @@ public struct HotRequestContext: RequestContext {
         self.requestIdText = requestId.lowercased
         self.credential = nil
         self.channel = source.channel
-        // Every log line of the request carries its id, once. The API's server passes its own
-        // logger; one from Hummingbird's `Application` would carry `hb.request.id`, a second,
-        // unrelated id, which is left out. One new dictionary, rather than a copy of the shared
-        // one changed twice.
-        let inherited = logger.handler.metadata
-        var metadata = Logger.Metadata(minimumCapacity: inherited.count)
-        for (key, value) in inherited where key != "hb.request.id" { metadata[key] = value }
-        metadata["request_id"] = .string(requestIdText)
-        logger.handler.metadata = metadata
+        // Every log line of the request carries its id.
+        logger[metadataKey: "request_id"] = .string(requestIdText)
     }
 
     /// The credential, or 401 when the route ran without authentication.

@@ -22,16 +22,7 @@ public enum RFC3339 {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civil(daysSinceEpoch: days)
-        func append(_ value: Int, digits: Int) {
-            var divisor = 1
-            for _ in 1..<digits { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                utf8.append(UInt8(48 + rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
+        func append(_ value: Int, digits: Int) { utf8.appendDecimal(Int64(value), width: digits) }
         if year < 0 || year > 9999 {
             // Outside RFC 3339's four-digit years; not produced by anything the server stores.
             utf8.append(contentsOf: "\(year)".utf8)
