@@ -18,11 +18,16 @@ public struct PermissionRequirement: Sendable, Equatable {
     /// Whether the template names a request body value (then it can only be checked once the
     /// body is read; otherwise before).
     public let readsBody: Bool
+    /// Placeholders naming inputs a request may leave out (an optional query parameter or body
+    /// field, as the generator read the spec): when one is absent the requirement does not apply.
+    /// Any other placeholder that cannot be resolved refuses the request.
+    public let mayBeAbsent: Set<String>
 
-    public init(resource: String, action: String, mode: Mode) {
+    public init(resource: String, action: String, mode: Mode, mayBeAbsent: Set<String> = []) {
         self.resource = resource
         self.action = action
         self.mode = mode
+        self.mayBeAbsent = mayBeAbsent
         self.resourceType = String(resource.prefix { $0 != ":" })
         self.readsBody = resource.contains("{body.")
     }

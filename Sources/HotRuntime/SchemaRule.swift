@@ -14,6 +14,9 @@ public indirect enum SchemaRule: Sendable, Equatable {
     case ref(String)
     /// `type: [X, "null"]`.
     case nullable(SchemaRule)
+    /// `x-hot-check`: a hand-written check runs first; when it finds a problem, its message (in the
+    /// API documentation's words) is the answer, else the keywords' rule applies.
+    case checked(SchemaCheck, SchemaRule)
 
     public static let plainString = SchemaRule.string(StringRule())
 }
@@ -69,4 +72,22 @@ public struct ObjectRule: Sendable, Equatable {
             && lhs.properties.map(\.rule) == rhs.properties.map(\.rule)
             && lhs.required == rhs.required && lhs.additional == rhs.additional && lhs.propertyNames == rhs.propertyNames
     }
+}
+
+/// A rule no JSON Schema keyword can say in the API documentation's words, named by a schema's
+/// `x-hot-check` (the generated validators refer to these by name, so an unknown name does not
+/// compile). `problem` answers the whole client-facing message, or nil when the value passes.
+public struct SchemaCheck: Sendable, Equatable {
+    public let name: String
+    public let problem: @Sendable (JSONValue) -> String?
+
+    public init(name: String, problem: @escaping @Sendable (JSONValue) -> String?) {
+        self.name = name
+        self.problem = problem
+    }
+
+    public static func == (lhs: SchemaCheck, rhs: SchemaCheck) -> Bool { lhs.name == rhs.name }
+
+    /// A permission map (`#/components/schemas/Permissions`): the rules of `PermissionRules`.
+    public static let permissions = SchemaCheck(name: "permissions", problem: PermissionRules.problem(in:))
 }

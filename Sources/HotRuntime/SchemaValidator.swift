@@ -5,6 +5,9 @@ import Synchronization
 public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
+    /// Whether `message` is whole as it is (a `SchemaCheck`'s, in the documentation's words), rather
+    /// than a keyword's that reads after the field's name.
+    public var isWhole: Bool = false
     public var description: String { field.isEmpty ? message : "\(field): \(message)" }
 }
 
@@ -26,6 +29,7 @@ public struct SchemaValidator: Sendable {
     /// Throws 400 `bad_request` naming the first offending field.
     public func validate(_ value: JSONValue, against rule: SchemaRule, at field: String = "") throws {
         if let first = issues(value, against: rule, at: field).first {
+            if first.isWhole { throw APIError.badRequest(first.message) }
             throw APIError.badRequest(first.field.isEmpty ? "Invalid request: \(first.message)" : "Invalid field '\(first.field)': \(first.message)")
         }
     }
@@ -39,6 +43,11 @@ public struct SchemaValidator: Sendable {
             if value != .null { fail("must be null, not \(value.typeName)") }
         case .nullable(let inner):
             if value != .null { check(value, inner, field, &found) }
+        case .checked(let schemaCheck, let inner):
+            if let problem = schemaCheck.problem(value) {
+                return found.append(ValidationIssue(field: field, message: problem, isWhole: true))
+            }
+            check(value, inner, field, &found)
         case .ref(let name):
             guard let target = registry[name] else { return fail("schema \(name) is unknown") }
             check(value, target, field, &found)

@@ -214,6 +214,45 @@ struct TranslatorRefusalTests {
         #expect(create.permissions.map(\.readsBody) == [true, false])
     }
 
+    @Test("a permission placeholder naming no declared input is refused, with the template's JSON pointer")
+    func undeclaredPlaceholder() throws {
+        for (template, pointer) in [
+            ("widget:{body.nmae}", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+            ("widget:{query.limit}", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+            ("widget:{project}", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+            ("widget:{name}", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+            ("widget:{body.name", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+            ("widget:{}", "#/paths/~1v1~1widgets/post/x-hot-permission/resource"),
+        ] {
+            let yaml = SpecFixtures.widgets()
+                .replacingOccurrences(of: #"resource: "widget:{body.name}""#, with: #"resource: "\#(template)""#)
+            let error = try #require(throws: Translator.Unsupported.self, "\(template)") { try translate(yaml) }
+            #expect(error.description.hasPrefix(pointer + ": "), "\(error.description)")
+        }
+        // In a list, the pointer names the entry.
+        let listed = SpecFixtures.widgets()
+            .replacingOccurrences(of: #"x-hot-permission: {resource: "widget:{body.name}", action: create}"#,
+                                  with: #"x-hot-permission: [{resource: "shelf:*", action: read}, {resource: "widget:{body.colour}", action: create}]"#)
+        let error = try #require(throws: Translator.Unsupported.self) { try translate(listed) }
+        #expect(error.description.hasPrefix("#/paths/~1v1~1widgets/post/x-hot-permission/1/resource: {body.colour} names no input"))
+    }
+
+    @Test("placeholders of optional inputs are marked: the requirement applies only when they are sent")
+    func optionalPlaceholders() throws {
+        // `name` is required in the body; `limit` is an optional query parameter of listWidgets.
+        let create = try #require(try translate(SpecFixtures.widgets()).operations.first { $0.operationId == "createWidget" })
+        #expect(create.permissions.map(\.mayBeAbsent) == [[]])
+        let yaml = SpecFixtures.widgets()
+            .replacingOccurrences(of: #"x-hot-permission: {resource: "widget:*", action: read, mode: filter}"#,
+                                  with: #"x-hot-permission: {resource: "widget:{query.limit}:{env}", action: read}"#)
+            .replacingOccurrences(of: "schema: {type: integer, minimum: 1}", with: "schema: {type: string}")
+        let list = try #require(try translate(yaml).operations.first { $0.operationId == "listWidgets" })
+        #expect(list.permissions.map(\.mayBeAbsent) == [["query.limit"]])
+        let optionalName = SpecFixtures.widgets().replacingOccurrences(of: "required: [name]\n      additionalProperties: false", with: "additionalProperties: false")
+        let createOptional = try #require(try translate(optionalName).operations.first { $0.operationId == "createWidget" })
+        #expect(createOptional.permissions.map(\.mayBeAbsent) == [["body.name"]])
+    }
+
     @Test("a parameter type the routes cannot read is refused instead of generating broken code")
     func unsupportedParameter() {
         let yaml = SpecFixtures.widgets()
@@ -241,6 +280,16 @@ struct TranslatorRefusalTests {
             let yaml = SpecFixtures.widgets(extraWidgetProperty: "    " + extra)
             #expect(throws: Translator.Unsupported.self, "\(extra)") { try translate(yaml) }
         }
+    }
+
+    @Test("x-hot-check wraps a schema's rule in the named check; a name that is no identifier is refused")
+    func schemaCheck() throws {
+        let yaml = SpecFixtures.widgets().replacingOccurrences(of: "    CreateWidgetRequest:\n      type: object", with: "    CreateWidgetRequest:\n      x-hot-check: widgetNames\n      type: object")
+        let rule = try #require(try translate(yaml).schemaRules.first { $0.name == "CreateWidgetRequest" }?.rule)
+        guard case .checked("widgetNames", .object) = rule else { Issue.record("\(rule)"); return }
+        let bad = yaml.replacingOccurrences(of: "x-hot-check: widgetNames", with: "x-hot-check: widget-names")
+        let error = try #require(throws: Translator.Unsupported.self) { try translate(bad) }
+        #expect(error.description.hasPrefix("#/components/schemas/CreateWidgetRequest/x-hot-check: "))
     }
 
     @Test("enum values that collide as Swift names are refused")

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Permission validation and escalation")
 struct PermissionRulesTests {
-    /// The seed's validation table: each rejected map and a word its message must contain.
+    /// The Hot API documentation's validation table: each rejected map and a word its message must contain.
     static let rejected: [(map: [String: [String]], mentions: String)] = [
         (["no-colon-here": ["read"]], "no-colon-here"),
         (["": ["read"]], "Invalid resource ''"),
@@ -17,12 +17,12 @@ struct PermissionRulesTests {
         (["stream:*": ["Read"]], "'Read'"),
         (["stream:*": ["CREATE"]], "'CREATE'"),
         (["stream:*": ["destroy"]], "'destroy'"),
-        (["mcp:*": ["create"]], "'create' is not valid for resource 'mcp:*'"),
-        (["env:*": ["update"]], "'update' is not valid for resource 'env:*'"),
-        (["session:*": ["update"]], "valid actions for session are create, read, delete"),
+        (["mcp:*": ["create"]], "Action not valid for resource 'mcp:*': 'create'"),
+        (["env:*": ["update"]], "Action not valid for resource 'env:*': 'update'"),
+        (["session:*": ["update"]], "session accepts create, read, delete"),
     ]
 
-    @Test("every row of the seed's validation table is rejected with 400 naming the resource or action", arguments: rejected.indices)
+    @Test("every row of the documentation's validation table is rejected with 400 naming the resource or action", arguments: rejected.indices)
     func rejects(_ index: Int) throws {
         let (map, mentions) = Self.rejected[index]
         do {

@@ -195,6 +195,13 @@ enum SpecCoverage {
         let types = try declaredTypes(schema, at: path)
         for (key, _) in schema {
             guard let name = key.string else { continue }
+            if name == "x-hot-check" {
+                guard let check = schema[key]?.string, let first = check.unicodeScalars.first, ("a"..."z").contains(first),
+                      check.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) }) else {
+                    throw Unsupported(description: "\(path)/x-hot-check: must name a check of SchemaCheck (a lowerCamel identifier)")
+                }
+                continue
+            }
             if name.hasPrefix("x-") {
                 if name.hasPrefix("x-hot-") { throw Unsupported(description: "\(path)/\(escape(name)): unknown extension") }
                 continue

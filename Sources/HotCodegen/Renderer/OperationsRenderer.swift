@@ -9,8 +9,10 @@ enum OperationsRenderer {
             w.line()
             w.block("extension \(operation.typeName)") { w in
                 let credentials = operation.credentials.map { ".\(Naming.lowerCamel($0))" }.joined(separator: ", ")
-                let permissions = operation.permissions.map {
-                    "PermissionRequirement(resource: \(Literal.string($0.resource)), action: \(Literal.string($0.action)), mode: .\($0.mode))"
+                let permissions = operation.permissions.map { permission in
+                    let absent = permission.mayBeAbsent.isEmpty
+                        ? "" : ", mayBeAbsent: [\(permission.mayBeAbsent.map(Literal.string).joined(separator: ", "))]"
+                    return "PermissionRequirement(resource: \(Literal.string(permission.resource)), action: \(Literal.string(permission.action)), mode: .\(permission.mode)\(absent))"
                 }
                 w.line("public static let descriptor = OperationDescriptor(")
                 w.line("    operationId: \(Literal.string(operation.operationId)),")

@@ -123,6 +123,9 @@ enum ValidatorsRenderer {
             return ".ref(\(Literal.string(name)))"
         case .nullable(let inner):
             return ".nullable(\(expression(inner)))"
+        case .checked(let check, let inner):
+            // An unknown check is a compile error of the generated code, never an unchecked schema.
+            return ".checked(.\(check), \(expression(inner)))"
         }
     }
 

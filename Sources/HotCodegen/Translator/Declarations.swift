@@ -55,6 +55,9 @@ indirect enum RuleDecl: Equatable {
     case object(properties: [(name: String, rule: RuleDecl)], required: [String], additional: AdditionalDecl, propertyNames: StringRuleDecl? = nil)
     case ref(String)
     case nullable(RuleDecl)
+    /// `x-hot-check: NAME`: the hand-written `SchemaCheck.NAME` runs first and its message, in the
+    /// API documentation's words, wins over the keywords' (which still apply after it).
+    case checked(String, RuleDecl)
 
     static func == (lhs: RuleDecl, rhs: RuleDecl) -> Bool {
         String(describing: lhs) == String(describing: rhs)
@@ -203,6 +206,9 @@ struct PermissionDecl: Equatable {
     var resource: String
     var action: String
     var mode: String
+    /// Placeholders naming inputs a request may leave out (an optional query parameter or body
+    /// field): the requirement applies only when they are sent. Any other placeholder must resolve.
+    var mayBeAbsent: [String] = []
 
     var readsBody: Bool { resource.contains("{body.") }
 }

@@ -212,6 +212,13 @@ struct Translator {
     // MARK: Schemas → validation rules
 
     func rule(for schema: JSONSchema) throws -> RuleDecl {
+        let plain = try keywordRule(for: schema)
+        guard let check = schema.vendorExtensions["x-hot-check"]?.value as? String else { return plain }
+        return .checked(check, plain)
+    }
+
+    /// The rule the schema's keywords make.
+    private func keywordRule(for schema: JSONSchema) throws -> RuleDecl {
         let propertyNames = try propertyNamesRule(schema)
         if propertyNames != nil, !schema.isObject {
             throw Unsupported(description: "propertyNames is supported only on object schemas")

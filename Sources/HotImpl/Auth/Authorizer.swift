@@ -113,8 +113,7 @@ public struct Authorizer: RequestAuthorizer {
                     throw APIError.forbidden("Credential lacks '\(requirement.action)' on any \(requirement.resourceType) resource")
                 }
             case .check:
-                // A requirement naming an input the request left out (an optional field) does not apply.
-                guard let urn = try await resolve(requirement.resource, inputs: inputs, credential: credential) else { continue }
+                guard let urn = try await resolve(requirement, inputs: inputs, credential: credential) else { continue }
                 guard permissions.allows(requirement.action, on: urn.resolved) else {
                     throw APIError.forbidden("Credential lacks '\(requirement.action)' on \(urn.asRequested)")
                 }
@@ -122,48 +121,65 @@ public struct Authorizer: RequestAuthorizer {
         }
     }
 
-    /// Fills a URN template's placeholders from the request: `resolved` for the check (project
-    /// ids become names), `asRequested` for messages (the caller's own words, so a refusal reveals
-    /// nothing the caller did not send). Nil when a placeholder names an absent input.
-    func resolve(_ template: String, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
+    /// Fills a requirement's URN template from the request: `resolved` for the check (project ids
+    /// become names), `asRequested` for messages (the caller's own words, so a refusal reveals
+    /// nothing the caller did not send). Nil when a placeholder the spec marks as optional
+    /// (`mayBeAbsent`) was not sent: the requirement does not apply. Any other placeholder that
+    /// cannot be filled refuses the request (403): a check that cannot be made is never skipped.
+    func resolve(_ requirement: PermissionRequirement, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
         var resolved = ""
         var asRequested = ""
-        var rest = Substring(template)
+        var rest = Substring(requirement.resource)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             resolved += rest[..<open]
             asRequested += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            guard let value = try await value(of: name, inputs: inputs, credential: credential) else { return nil }
-            resolved += value.resolved
-            asRequested += value.asRequested
+            switch try await value(of: name, inputs: inputs, credential: credential) {
+            case .value(let value):
+                resolved += value.resolved
+                asRequested += value.asRequested
+            case .absent where requirement.mayBeAbsent.contains(name):
+                return nil
+            case .absent, .unknown:
+                throw APIError.forbidden("Cannot check '\(requirement.action)' on \(requirement.resource): the request has no {\(name)}")
+            }
             rest = rest[rest.index(after: close)...]
         }
         return (resolved + rest, asRequested + rest)
     }
 
-    private func value(of placeholder: String, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
+    /// What a placeholder of a URN template comes to for one request.
+    enum PlaceholderValue {
+        case value((resolved: String, asRequested: String))
+        /// The input it names was not sent (or is not a string).
+        case absent
+        /// It names no input this authorizer knows.
+        case unknown
+    }
+
+    private func value(of placeholder: String, inputs: PermissionInputs, credential: Credential) async throws -> PlaceholderValue {
         switch placeholder {
         case "project":
-            guard let slug = inputs.path["project_id_or_slug"] else { return nil }
+            guard let slug = inputs.path["project_id_or_slug"] else { return .absent }
             // Permissions name projects; a request may give the id, which costs a lookup. A name is
             // already what it resolves to (names are unique in an env), and an unknown project keeps
             // the literal slug, so the check cannot reveal whether it exists elsewhere.
-            guard UUID(uuidString: slug) != nil else { return (slug, slug) }
+            guard UUID(uuidString: slug) != nil else { return .value((slug, slug)) }
             let name = try await projects.find(envId: credential.envId, idOrName: slug)?.name ?? slug
-            return (name, slug)
+            return .value((name, slug))
         case "env":
-            return (credential.envName, credential.envName)
+            return .value((credential.envName, credential.envName))
         default:
             let parts = placeholder.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { return nil }
+            guard parts.count == 2 else { return .unknown }
             let value: String?
             switch parts[0] {
             case "path": value = inputs.path[parts[1]]
             case "query": value = inputs.query[parts[1]]
             case "body": value = inputs.body?[parts[1]]?.stringValue
-            default: value = nil
+            default: return .unknown
             }
-            return value.map { ($0, $0) }
+            return value.map { .value(($0, $0)) } ?? .absent
         }
     }
 }

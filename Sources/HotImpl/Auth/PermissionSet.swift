@@ -1,3 +1,5 @@
+import HotRuntime
+
 /// A credential's permission map — resource URN (`type:path`) → actions — and how it matches.
 /// `*:*` matches everything, `type:*` every path of the type, a path ending in `*` is a prefix,
 /// and the action `*` grants every action.
