@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Permission validation and escalation")
 struct PermissionRulesTests {
-    /// The seed's validation table: each rejected map and a word its message must contain.
+    /// The validation table of the Hot API documentation: each rejected map and a word its message
+    /// must contain.
     static let rejected: [(map: [String: [String]], mentions: String)] = [
         (["no-colon-here": ["read"]], "no-colon-here"),
         (["": ["read"]], "Invalid resource ''"),

@@ -5,7 +5,7 @@ import HotRuntime
 public enum PermissionRules {
     public static let actions: Set<String> = ["create", "read", "update", "delete", "execute", "*"]
 
-    /// Resource type → the actions valid for it (the seed's table).
+    /// Resource type → the actions valid for it (the Hot API documentation's table).
     public static let validActions: [String: [String]] = [
         "mcp": ["execute"],
         "webhook": ["execute"],
