@@ -54,8 +54,8 @@ struct ErrorEnvelope: Encodable {
     var error: Body
 }
 
-/// Builds responses in the seed's envelopes. Routes and middleware call it; nothing formats a
-/// body by hand.
+/// Builds responses in the envelopes of the Hot API documentation. Routes and middleware call it;
+/// nothing formats a body by hand.
 public enum Envelope {
     static func encoder() -> JSONEncoder { JSONCoding.encoder }
 

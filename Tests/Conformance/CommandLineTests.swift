@@ -4,7 +4,7 @@ import HotRuntime
 import HotTestSupport
 import Testing
 
-/// Drives the built `hot-server` executable as operators' scripts do (CONTRACT.md).
+/// Drives the built `hot-server` executable as operators' scripts do (docs/commands.md).
 @Suite("Command line")
 struct CommandLineTests {
     struct Result {

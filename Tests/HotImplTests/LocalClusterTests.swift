@@ -7,9 +7,9 @@ import Testing
 import Glibc
 #endif
 
-/// The managed cluster's process as the operator contract wants it: run by an unprivileged account
-/// (when we are root), in a process group of its own, stdin on /dev/null and output in server.log;
-/// stopped, and its exit collected, by the process that started it.
+/// The managed cluster's process (docs/configuration.md, "The managed cluster"): run by an unprivileged
+/// account (when we are root), in a process group of its own, stdin on /dev/null and output in
+/// server.log; stopped, and its exit collected, by the process that started it.
 @Suite("Local cluster")
 struct LocalClusterTests {
     @Test("the postmaster runs unprivileged in its own process group, logs to server.log, is reused by a second instance and stopped by its starter")

@@ -4,7 +4,7 @@ import HotRuntime
 import Hummingbird
 import Logging
 
-/// A real HTTP server on 127.0.0.1 that speaks the runtime protocol (CONTRACT.md "HTTP runtime protocol")
+/// A real HTTP server on 127.0.0.1 that speaks the runtime protocol (docs/runtime-protocol.md)
 /// with scripted answers, for tests of whatever sends runs to a runtime.
 ///
 /// Point `HOT_RUNTIME_URL` (or `HTTPRuntime(url:)`) at `url`. Each `POST` is recorded first (see `received`

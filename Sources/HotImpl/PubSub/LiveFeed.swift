@@ -15,7 +15,8 @@ public struct LiveFeed: AsyncSequence, Sendable {
     public struct Settings: Sendable {
         /// A `: keep-alive` comment this often.
         public var heartbeat: Duration
-        /// How long a subscription lasts (the seed: 5 minutes); then `stream:complete` and close.
+        /// How long a subscription lasts (the Hot API documentation: 5 minutes); then `stream:complete`
+        /// and close.
         public var lifetime: Duration
 
         public init(heartbeat: Duration = .seconds(15), lifetime: Duration = .seconds(300)) {

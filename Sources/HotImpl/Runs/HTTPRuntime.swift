@@ -4,7 +4,7 @@ import HotRuntime
 import Logging
 import NIOCore
 
-/// Executes runs over the HTTP runtime protocol (CONTRACT.md "HTTP runtime protocol"): `POST url` with the
+/// Executes runs over the HTTP runtime protocol (docs/runtime-protocol.md): `POST url` with the
 /// run as JSON, answered by an NDJSON stream of `data` lines ended by a `result` or `error` line, or by a
 /// plain `application/json` result.
 ///

@@ -1,8 +1,8 @@
 import Foundation
 import HotRuntime
 
-/// Where runs execute. The shipped implementation is `HTTPRuntime` (CONTRACT.md "HTTP runtime
-/// protocol"); tests substitute their own.
+/// Where runs execute. The shipped implementation is `HTTPRuntime` (docs/runtime-protocol.md);
+/// tests substitute their own.
 public protocol Runtime: Sendable {
     /// Executes one run. `onData` is called for each `data` line, in order, as it arrives (the
     /// worker publishes it at once as `stream:data`). Never throws: every failure of the runtime

@@ -1,7 +1,7 @@
 import Foundation
 import HotRuntime
 
-/// One line of a runtime's NDJSON answer, interpreted (CONTRACT.md "HTTP runtime protocol").
+/// One line of a runtime's NDJSON answer, interpreted (docs/runtime-protocol.md).
 enum RuntimeLine: Sendable, Equatable {
     /// `{"type":"data","data_type":…,"payload":…}`
     case data(RuntimeData)

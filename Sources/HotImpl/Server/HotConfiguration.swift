@@ -4,7 +4,8 @@ import HotRuntime
 import Logging
 import NIOCore
 
-/// hot-server's configuration, from the environment (CONTRACT.md); command-line flags override it.
+/// hot-server's configuration, from the environment (docs/configuration.md). No command-line flag
+/// overrides it: the flags (docs/commands.md) set what the environment does not.
 public struct HotConfiguration: Sendable {
     /// `HOT_DATABASE_URL`; nil: a managed local cluster under `dataDirectory/postgres`.
     public var databaseURL: String?

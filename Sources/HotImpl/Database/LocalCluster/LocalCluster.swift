@@ -1,7 +1,7 @@
 // A managed local PostgreSQL cluster: what hot-server uses when HOT_DATABASE_URL is unset
-// (see CONTRACT.md: "a managed local PostgreSQL cluster in $HOT_DATA_DIR/postgres, created with the
-// machine's initdb/postgres binaries, listening on a unix socket only, started on demand and stopped
-// by the process that started it").
+// (docs/configuration.md, "The managed cluster"): a cluster in $HOT_DATA_DIR/postgres, created with
+// the machine's initdb/postgres binaries, listening on a unix socket only, started on demand and
+// stopped by the process that started it.
 //
 // How it works, and why:
 // - Every child (initdb, postgres, psql) is started by swift-subprocess, not Foundation's Process
