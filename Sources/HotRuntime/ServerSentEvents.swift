@@ -16,6 +16,11 @@ public struct ServerSentEvent: Sendable, Equatable {
         self.id = id
     }
 
+    /// The frame of a live event: its name and its data as JSON.
+    public init(_ payload: some LiveEvent, id: String? = nil) {
+        self.init(event: type(of: payload).event, data: payload.json, id: id)
+    }
+
     /// A comment line (`: keep-alive`): keeps idle connections open; clients ignore it.
     public static func comment(_ text: String) -> ServerSentEvent {
         ServerSentEvent(event: "", data: text)
@@ -77,4 +82,17 @@ public struct EventStream: Sendable {
         headers[.cacheControl] = "no-cache"
         return Response(status: status, headers: headers, body: ResponseBody(write))
     }
+}
+
+/// The `data` of one event a live feed sends: a type generated from a schema that the spec's
+/// `x-hot-sse-events` names, which also names the event. The server builds every frame's data
+/// through one of these, so what it sends is what the spec says.
+public protocol LiveEvent: JSONWritable, Sendable {
+    /// The SSE event name (`event:` line), e.g. `run:start`.
+    static var event: String { get }
+}
+
+extension LiveEvent {
+    /// The event's data as JSON text (the `data:` line).
+    public var json: String { String(decoding: JSONOutput.encode(self), as: UTF8.self) }
 }

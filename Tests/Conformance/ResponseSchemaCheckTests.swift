@@ -48,4 +48,30 @@ import Testing
         #expect(checked > 50)
         #expect(ResponseSchemaCheck.problems(method: "GET", path: "/v1/nothing-here", status: 404, contentType: "application/json", body: Data("{}".utf8)).count == 1)
     }
+
+    @Test("an SSE frame passes only as an event its feed declares, with data of that event's schema")
+    func frames() throws {
+        let run = UUID().lowercased
+        let stream = UUID().lowercased
+        let good = SSEFrame(id: "42", event: "stream:data",
+                            data: #"{"type":"stream:data","run_id":"\#(run)","data_type":"ai:delta","payload":{"text":"Hel"}}"#)
+        #expect(SSEFrameCheck.problems(good, operationId: "subscribeStream") == [])
+        #expect(SSEFrameCheck.problems(SSEFrame(id: nil, event: ":", data: "keep-alive"), operationId: "subscribeStream") == [])
+        let wrong: [(SSEFrame, String)] = [
+            // The env feed does not send stream data.
+            (good, "subscribeEnv"),
+            // Required field missing, a field of the wrong type, an unknown field.
+            (SSEFrame(id: "1", event: "run:start", data: #"{"type":"run:start"}"#), "subscribeStream"),
+            (SSEFrame(id: "1", event: "stream:complete", data: #"{"type":"stream:complete","stream_id":42}"#), "subscribeStream"),
+            (SSEFrame(id: nil, event: "stream:complete", data: #"{"type":"stream:complete","stream_id":"\#(stream)","extra":1}"#), "subscribeStream"),
+            // data.type disagreeing with the event name, data that is not JSON, an id that is no sequence number.
+            (SSEFrame(id: nil, event: "stream:complete", data: #"{"type":"stream:data","stream_id":"\#(stream)"}"#), "subscribeStream"),
+            (SSEFrame(id: nil, event: "stream:complete", data: "not json"), "subscribeStream"),
+            (SSEFrame(id: "x1", event: "stream:complete", data: #"{"type":"stream:complete","stream_id":"\#(stream)"}"#), "subscribeStream"),
+            (SSEFrame(id: nil, event: "stream:created", data: #"{"type":"stream:created","stream_id":"\#(stream)"}"#), "subscribeEnv"),
+        ]
+        for (frame, operationId) in wrong {
+            #expect(!SSEFrameCheck.problems(frame, operationId: operationId).isEmpty, "\(operationId) \(frame)")
+        }
+    }
 }

@@ -292,6 +292,64 @@ struct TranslatorRefusalTests {
         #expect(error.description.hasPrefix("#/components/schemas/CreateWidgetRequest/x-hot-check: "))
     }
 
+    /// The widgets spec with a feed, `GET /v1/widgets/feed`, whose frames and x-hot-sse-events are given.
+    func feedSpec(frames: [String], events: String) -> String {
+        let feed = """
+              /v1/widgets/feed:
+                get:
+                  operationId: widgetFeed
+                  x-hot-credentials: [api_key]
+                  x-hot-permission: none
+                  x-hot-sse-events: \(events)
+                  responses:
+                    '200':
+                      description: Widgets as they change.
+                      content:
+                        text/event-stream:
+                          schema:
+                            oneOf: [\(frames.map { "{$ref: '#/components/schemas/\($0)'}" }.joined(separator: ", "))]
+
+            """
+        let frameSchemas = """
+                WidgetFrame:
+                  type: object
+                  required: [event, data]
+                  properties:
+                    event: {type: string, enum: [widget:made]}
+                    data: {type: string, contentMediaType: application/json, contentSchema: {$ref: '#/components/schemas/Widget'}}
+                ColorFrame:
+                  type: object
+                  required: [event, data]
+                  properties:
+                    event: {type: string, enum: [color:set]}
+                    data: {type: string, contentMediaType: application/json, contentSchema: {$ref: '#/components/schemas/Color'}}
+
+            """
+        return SpecFixtures.widgets()
+            .replacingOccurrences(of: "  /v1/widgets/{widget_id}:\n", with: feed + "  /v1/widgets/{widget_id}:\n")
+            .replacingOccurrences(of: "    Widget:\n", with: frameSchemas + "    Widget:\n")
+    }
+
+    @Test("a feed's events are typed: their schemas become types that name the event, and the frames must match x-hot-sse-events")
+    func sseEvents() throws {
+        let api = try translate(feedSpec(frames: ["WidgetFrame"], events: "[{event: 'widget:made', schema: Widget}]"))
+        let feed = try #require(api.operations.first { $0.operationId == "widgetFeed" })
+        #expect(feed.sseEvents == [SSEEventDecl(event: "widget:made", schema: "Widget", doc: nil)])
+        #expect(api.types.contains { $0.name == "Widget" })
+        let refused = [
+            // Frames that are not the declared events, or not in their order.
+            feedSpec(frames: ["WidgetFrame", "ColorFrame"], events: "[{event: 'widget:made', schema: Widget}]"),
+            feedSpec(frames: ["WidgetFrame"], events: "[{event: 'widget:changed', schema: Widget}]"),
+            // An entry without a schema, or whose schema is no object (it could not be typed).
+            feedSpec(frames: ["WidgetFrame"], events: "[{event: 'widget:made'}]"),
+            feedSpec(frames: ["ColorFrame"], events: "[{event: 'color:set', schema: Color}]"),
+            feedSpec(frames: ["WidgetFrame"], events: "[{event: 'widget:made', schema: Nothing}]"),
+        ]
+        for yaml in refused {
+            #expect(throws: Translator.Unsupported.self) { try translate(yaml) }
+        }
+    }
+
     @Test("enum values that collide as Swift names are refused")
     func collidingEnum() {
         let yaml = SpecFixtures.widgets()

@@ -29,7 +29,7 @@ enum SpecCoverage {
     /// Schema keywords by the type they apply to; `common` apply to every schema.
     static let commonSchema: Set<String> = ["type", "description", "title", "example", "examples", "$ref", "oneOf"]
     static let typedSchema: [String: Set<String>] = [
-        "string": ["format", "enum", "minLength", "maxLength", "pattern", "contentMediaType"],
+        "string": ["format", "enum", "minLength", "maxLength", "pattern", "contentMediaType", "contentSchema"],
         "integer": ["format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"],
         "number": ["minimum", "maximum"],
         "boolean": [],
@@ -227,6 +227,8 @@ enum SpecCoverage {
         }
         try checkEnum(schema, at: path)
         if let items = schema["items"] { try checkSchema(items, at: path + "/items", place: .other) }
+        // What a string's JSON text holds (an SSE frame's `data`); the translator reads it as x-hot-contentSchema.
+        if let content = schema["contentSchema"] { try checkSchema(content, at: path + "/contentSchema", place: .other) }
         if let additional = schema["additionalProperties"], additional.bool == nil {
             try checkSchema(additional, at: path + "/additionalProperties", place: .other)
         }

@@ -33,6 +33,15 @@ enum OperationsRenderer {
                 w.line(")")
             }
         }
+        // The types of the feeds' events, each naming its event: what the server builds frames through.
+        var events: [(schema: String, event: String)] = []
+        for event in api.operations.flatMap(\.sseEvents) where !events.contains(where: { $0.schema == event.schema }) {
+            events.append((event.schema, event.event))
+        }
+        for (schema, event) in events {
+            w.line()
+            w.line("extension \(schema): LiveEvent { public static let event = \(Literal.string(event)) }")
+        }
         w.line()
         w.block("public enum OperationTable") { w in
             w.doc("Every operation of the spec, in spec order.")

@@ -81,6 +81,18 @@ enum ValidatorsRenderer {
                 w.line("}")
             }
             w.line()
+            w.doc("The schema of an SSE event's `data` on an operation's feed (`x-hot-sse-events`), if the feed sends that event.")
+            w.block("public static func eventData(operationId: String, event: String) -> SchemaRule?") { w in
+                w.line("switch (operationId, event) {")
+                for operation in api.operations {
+                    for event in operation.sseEvents {
+                        w.line("case (\(Literal.string(operation.operationId)), \(Literal.string(event.event))): return .ref(\(Literal.string(event.schema)))")
+                    }
+                }
+                w.line("default: return nil")
+                w.line("}")
+            }
+            w.line()
             w.doc("The statuses an operation's responses list by number (its `default` aside); empty for an unknown operation.")
             w.block("public static func documentedStatuses(operationId: String) -> Set<Int>") { w in
                 w.line("switch operationId {")

@@ -215,7 +215,8 @@ struct PermissionDecl: Equatable {
 
 struct SSEEventDecl: Equatable {
     var event: String
-    var schema: String?
+    /// The object component its `data` is JSON of: a generated type the server builds it through.
+    var schema: String
     var doc: String?
 }
 

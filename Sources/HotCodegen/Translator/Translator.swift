@@ -35,6 +35,14 @@ struct Translator {
                 examples += operationExamples
             }
         }
+        // A feed event's type names its event (LiveEvent.event): one name per schema.
+        var eventOfSchema: [String: String] = [:]
+        for event in operations.flatMap(\.sseEvents) {
+            if let other = eventOfSchema[event.schema], other != event.event {
+                throw Unsupported(description: "\(event.schema) is the data of two SSE events, \(other) and \(event.event): give each its own schema")
+            }
+            eventOfSchema[event.schema] = event.event
+        }
         var seen = Set<String>()
         for type in types + inlineTypes where !seen.insert(type.name).inserted {
             throw Unsupported(description: "two schemas would both generate the type \(type.name); rename one")
@@ -49,9 +57,10 @@ struct Translator {
         )
     }
 
-    /// The types some operation's Swift code uses (its parameters, body and response payloads) and
-    /// the types those use, in declaration order. A component schema that only describes the wire
-    /// (an envelope, the error body, an SSE event) has a validation rule, not a Swift type nobody uses.
+    /// The types some operation's Swift code uses (its parameters, body and response payloads, its
+    /// feed's events) and the types those use, in declaration order. A component schema that only
+    /// describes the wire (an envelope, the error body, an SSE frame) has a validation rule, not a
+    /// Swift type nobody uses.
     static func usedTypes(_ types: [TypeDecl], by operations: [OperationDecl]) -> [TypeDecl] {
         let byName = Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var used = Set<String>()
@@ -59,6 +68,8 @@ struct Translator {
         for operation in operations {
             pending += operation.parameters.map(\.type)
             if case .json(let type, _, _)? = operation.body { pending.append(type) }
+            // A feed's events are built through their types (LiveEvent).
+            pending += operation.sseEvents.map { .named($0.schema) }
             for response in operation.responses {
                 switch response.payload {
                 case .envelope(let type), .list(let type), .bare(let type): pending.append(type)

@@ -12,34 +12,48 @@ public enum StreamMessages {
     /// PostgreSQL refuses notification payloads of 8000 bytes and more; larger data stays in the row.
     static let inlineLimit = 7000
 
+    /// A live message to publish, its data built through the spec's event types (`LiveEvent`).
     public struct Outgoing: Sendable {
         public var envId: UUID
         public var streamId: UUID?
         public var projectId: UUID?
         /// The SSE event name (`run:start`, `stream:data`, …).
-        public var event: String
-        /// The `data:` JSON, with `type` equal to `event`.
-        public var payload: JSONValue
+        public let event: String
+        /// The `data:` JSON.
+        public let data: String
         /// The env feed's `data:` when it differs.
-        public var envPayload: JSONValue?
+        public let envData: String?
 
-        public init(envId: UUID, streamId: UUID?, projectId: UUID? = nil, event: String, payload: JSONValue, envPayload: JSONValue? = nil) {
+        /// A message in one form, for whichever feeds show its event.
+        public init<Event: LiveEvent>(envId: UUID, streamId: UUID?, projectId: UUID? = nil, _ payload: Event) {
             self.envId = envId
             self.streamId = streamId
             self.projectId = projectId
-            self.event = event
-            self.payload = payload
-            self.envPayload = envPayload
+            self.event = Event.event
+            self.data = payload.json
+            self.envData = nil
+        }
+
+        /// A message that stream feeds and the env feed show in forms of their own (`run:*`), both
+        /// of the same event.
+        public init<Event: LiveEvent, EnvEvent: LiveEvent>(
+            envId: UUID, streamId: UUID?, projectId: UUID? = nil, _ payload: Event, env envPayload: EnvEvent
+        ) {
+            precondition(Event.event == EnvEvent.event, "\(Event.self) and \(EnvEvent.self) are data of different events")
+            self.envId = envId
+            self.streamId = streamId
+            self.projectId = projectId
+            self.event = Event.event
+            self.data = payload.json
+            self.envData = envPayload.json
         }
     }
 
-    static func statement(_ message: Outgoing) throws -> PostgresQuery {
-        let data = String(decoding: try message.payload.serialized(), as: UTF8.self)
-        let envData = try message.envPayload.map { String(decoding: try $0.serialized(), as: UTF8.self) }
-        return """
+    static func statement(_ message: Outgoing) -> PostgresQuery {
+        """
             WITH m AS (
                 INSERT INTO stream_message (env_id, stream_id, project_id, event, data, env_data)
-                VALUES (\(message.envId), \(message.streamId), \(message.projectId), \(message.event), \(data), \(envData))
+                VALUES (\(message.envId), \(message.streamId), \(message.projectId), \(message.event), \(message.data), \(message.envData))
                 RETURNING seq, env_id, stream_id, project_id, event, data, env_data
             )
             SELECT pg_notify(\(channel), CASE
@@ -53,11 +67,11 @@ public enum StreamMessages {
 
     /// Inside a transaction: the message goes out when it commits.
     public static func insert(_ message: Outgoing, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(try statement(message), logger: logger)
+        try await connection.query(statement(message), logger: logger)
     }
 
     public static func insert(_ message: Outgoing, database: Database) async throws {
-        try await database.query(try statement(message))
+        try await database.query(statement(message))
     }
 
     /// Messages of a stream after `seq` (a reconnecting client's Last-Event-ID), oldest first.

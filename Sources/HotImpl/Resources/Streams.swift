@@ -3,9 +3,9 @@ import Generated
 import HotRuntime
 
 extension HotService {
-    /// What a stream's feed carries (the env feed has its own list).
-    static let streamFeedEvents: Set<String> = ["run:start", "run:stop", "run:fail", "run:cancel", "stream:data"]
-    static let envFeedEvents: Set<String> = ["run:start", "run:stop", "run:fail", "run:cancel", "event:created", "event:handled", "stream:created"]
+    /// What each feed carries, as the spec's `x-hot-sse-events` declares it.
+    static let streamFeedEvents = Set(SubscribeStream.descriptor.eventTypes)
+    static let envFeedEvents = Set(SubscribeEnv.descriptor.eventTypes)
 
     public func subscribeStream(_ input: SubscribeStream.Input, context: HotRequestContext) async throws -> SubscribeStream.Output {
         let credential = try context.requireCredential()
@@ -39,10 +39,8 @@ extension HotService {
             let event = try await events.publish(
                 envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: streamId,
                 mustExist: input.body.streamId != nil)
-            let published = ServerSentEvent(event: "event:published", data: try Self.json([
-                "type": "event:published", "event_id": .string(event.eventId.lowercased), "stream_id": .string(streamId.lowercased),
-                "event_type": .string(event.eventType),
-            ]))
+            let published = ServerSentEvent(EventPublishedEvent(
+                type: EventPublishedEvent.event, eventId: event.eventId, streamId: streamId, eventType: event.eventType))
             return .ok(LiveFeed.events(
                 initial: [published], subscription: subscription, skipThrough: 0,
                 frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed,
@@ -93,13 +91,13 @@ extension HotService {
         let through = try await StreamMessages.latestSeq(of: streamId, database: database)
         var initial: [ServerSentEvent] = []
         for (run, status) in try await runs.ofStream(envId: envId, streamId: streamId) where projectId == nil || run.projectId == projectId {
-            let event = switch status {
-            case "succeeded": "run:stop"
-            case "failed": "run:fail"
-            case "cancelled": "run:cancel"
-            default: "run:start"
+            let frame = switch status {
+            case "succeeded": ServerSentEvent(RunStopEvent(type: RunStopEvent.event, run: run))
+            case "failed": ServerSentEvent(RunFailEvent(type: RunFailEvent.event, run: run))
+            case "cancelled": ServerSentEvent(RunCancelEvent(type: RunCancelEvent.event, run: run))
+            default: ServerSentEvent(RunStartEvent(type: RunStartEvent.event, run: run))
             }
-            initial.append(ServerSentEvent(event: event, data: try Self.json(["type": .string(event), "run": JSONValue.parse(Envelope.encode(run))])))
+            initial.append(frame)
         }
         return (initial, through)
     }
@@ -120,10 +118,6 @@ extension HotService {
     }
 
     static func completion(_ streamId: UUID) -> ServerSentEvent {
-        ServerSentEvent(event: "stream:complete", data: #"{"stream_id":"\#(streamId.lowercased)","type":"stream:complete"}"#)
-    }
-
-    static func json(_ object: [String: JSONValue]) throws -> String {
-        String(decoding: try JSONValue.object(object).serialized(), as: UTF8.self)
+        ServerSentEvent(StreamCompleteEvent(type: StreamCompleteEvent.event, streamId: streamId))
     }
 }

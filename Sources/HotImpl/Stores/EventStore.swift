@@ -52,15 +52,12 @@ public struct EventStore: Sendable {
                 """, logger: logger).all(Row.self)
             let event = try Self.event(rows[0])
             if created {
-                try await pubsub.publish(
-                    .init(envId: envId, streamId: stream, event: "stream:created",
-                          payload: ["type": "stream:created", "stream_id": .string(stream.lowercased), "env_id": .string(envId.lowercased)]),
-                    on: connection, logger: logger)
+                try await pubsub.publish(.init(envId: envId, streamId: stream, EnvStreamCreatedEvent.created(stream, in: envId)),
+                                         on: connection, logger: logger)
             }
             try await pubsub.publish(
-                .init(envId: envId, streamId: stream, event: "event:created",
-                      payload: ["type": "event:created", "event_id": .string(event.eventId.lowercased), "stream_id": .string(stream.lowercased),
-                                "event_type": .string(eventType), "env_id": .string(envId.lowercased)]),
+                .init(envId: envId, streamId: stream, EnvEventCreatedEvent(
+                    eventId: event.eventId, streamId: stream, eventType: eventType, type: EnvEventCreatedEvent.event, envId: envId)),
                 on: connection, logger: logger)
             try await Notifications.wakeWorkers(on: connection, logger: logger)
             return event
@@ -97,5 +94,12 @@ public struct EventStore: Sendable {
         !(try await database.query("""
             SELECT 1 FROM stream WHERE env_id = \(envId) AND stream_id = \(streamId)
             """).all(Int.self)).isEmpty
+    }
+}
+
+extension EnvStreamCreatedEvent {
+    /// `stream:created`: a stream of the env was made (by an event, or a schedule's firing).
+    static func created(_ streamId: UUID, in envId: UUID) -> EnvStreamCreatedEvent {
+        EnvStreamCreatedEvent(streamId: streamId, type: event, envId: envId)
     }
 }

@@ -52,11 +52,9 @@ public struct RunQueue: Sendable {
                     queued += ids.count
                 }
                 try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
-                try await pubsub.publish(.init(
-                    envId: envId, streamId: streamId, event: "event:handled",
-                    payload: ["type": "event:handled", "event_id": .string(eventId.lowercased), "stream_id": .string(streamId.lowercased),
-                              "event_type": .string(eventType), "env_id": .string(envId.lowercased), "run_count": .int(Int64(handlers.count))]),
-                    on: connection, logger: logger)
+                try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvEventHandledEvent(
+                    eventId: eventId, streamId: streamId, eventType: eventType, type: EnvEventHandledEvent.event, envId: envId,
+                    runCount: handlers.count)), on: connection, logger: logger)
             }
             if queued > 0 { try await Notifications.wakeWorkers(on: connection, logger: logger) }
             return events.count
@@ -84,10 +82,8 @@ public struct RunQueue: Sendable {
                         'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb)
                 """, logger: logger)
             try await connection.query("INSERT INTO run_job (run_id) VALUES (\(runId))", logger: logger)
-            try await pubsub.publish(.init(
-                envId: schedule.envId, streamId: streamId, event: "stream:created",
-                payload: ["type": "stream:created", "stream_id": .string(streamId.lowercased), "env_id": .string(schedule.envId.lowercased)]),
-                on: connection, logger: logger)
+            try await pubsub.publish(.init(envId: schedule.envId, streamId: streamId, EnvStreamCreatedEvent.created(streamId, in: schedule.envId)),
+                                     on: connection, logger: logger)
             try await Notifications.wakeWorkers(on: connection, logger: logger)
             return runId
         }
@@ -153,7 +149,7 @@ public struct RunQueue: Sendable {
                                  worker: worker, connection: connection)
                 return nil
             }
-            try await publish(runId: row.0, event: "run:start", connection: connection)
+            try await publish(runId: row.0, event: .start, connection: connection)
             return (row.0, row.1, row.2, projectId, buildId, row.5, row.6, row.7, ns, name, row.10, row.11)
         }
         guard let (runId, envId, streamId, projectId, buildId, runType, eventId, scheduleId, ns, name, metaText, attempt) = claimed else {
@@ -267,13 +263,18 @@ public struct RunQueue: Sendable {
         try await connection.query("""
             UPDATE run SET status = \(status), result = \(resultText)::jsonb, stop_time = now() WHERE run_id = \(runId)
             """, logger: logger)
-        try await publish(runId: runId, event: status == "succeeded" ? "run:stop" : "run:fail", connection: connection)
+        try await publish(runId: runId, event: status == "succeeded" ? .stop : .fail, connection: connection)
         return true
     }
 
-    /// `run:start`, `run:stop`, `run:fail` or `run:cancel` with the run as `GET /v1/runs/{id}` shows
-    /// it; the env feed's form adds the flat fields of its examples.
-    func publish(runId: UUID, event: String, connection: PostgresConnection) async throws {
+    /// The run events the queue publishes.
+    enum RunEvent {
+        case start, stop, fail
+    }
+
+    /// `run:start`, `run:stop` or `run:fail` with the run as `GET /v1/runs/{id}` shows it; the env
+    /// feed's form adds the flat fields of its examples.
+    func publish(runId: UUID, event: RunEvent, connection: PostgresConnection) async throws {
         let logger = database.logger
         let rows = try await connection.query("""
             SELECT \(unescaped: RunStore.columns), r.ns, r.var, (extract(epoch FROM (r.stop_time - r.start_time)) * 1000)::float8
@@ -282,32 +283,40 @@ public struct RunQueue: Sendable {
                                       String?, String?, Double?).self)
         guard let row = rows.first else { return }
         let run = try RunStore.run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
-        let runJSON = try JSONValue.parse(Envelope.encode(run))
-        var flat: [String: JSONValue] = [
-            "type": .string(event), "run": runJSON, "run_id": .string(run.runId.lowercased), "stream_id": .string(run.streamId.lowercased),
-            "run_type": .string(run.runType.rawValue), "env_id": .string(run.envId.lowercased),
-            "event_id": run.eventId.map { .string($0.lowercased) } ?? .null, "project_id": run.projectId.map { .string($0.lowercased) } ?? .null,
-            "fn_name": row.13.flatMap { ns in row.14.map { .string("\(ns)/\($0)") } } ?? .null,
-        ]
-        if event != "run:start" { flat["duration_ms"] = row.15.map { .int(Int64($0.rounded())) } ?? .null }
-        if event == "run:fail" {
-            flat["error"] = switch run.result {
-            case .string(let text)?: .string(text)
-            case let other?: .string(String(decoding: (try? other.serialized()) ?? Data(), as: UTF8.self))
-            case nil: .null
+        let fnName = row.13.flatMap { ns in row.14.map { "\(ns)/\($0)" } }
+        let durationMs = row.15.map { Int($0.rounded()) }
+        let message: StreamMessages.Outgoing
+        switch event {
+        case .start:
+            message = .init(envId: run.envId, streamId: run.streamId, projectId: run.projectId,
+                            RunStartEvent(type: RunStartEvent.event, run: run),
+                            env: EnvRunStartEvent(runId: run.runId, streamId: run.streamId, runType: run.runType, type: EnvRunStartEvent.event,
+                                                  envId: run.envId, eventId: run.eventId, projectId: run.projectId, fnName: fnName, run: run))
+        case .stop:
+            message = .init(envId: run.envId, streamId: run.streamId, projectId: run.projectId,
+                            RunStopEvent(type: RunStopEvent.event, run: run),
+                            env: EnvRunStopEvent(runId: run.runId, streamId: run.streamId, runType: run.runType, type: EnvRunStopEvent.event,
+                                                 envId: run.envId, eventId: run.eventId, projectId: run.projectId, fnName: fnName,
+                                                 durationMs: durationMs, run: run))
+        case .fail:
+            let error: String? = switch run.result {
+            case .string(let text)?: text
+            case let other?: String(decoding: JSONOutput.encode(other), as: UTF8.self)
+            case nil: nil
             }
+            message = .init(envId: run.envId, streamId: run.streamId, projectId: run.projectId,
+                            RunFailEvent(type: RunFailEvent.event, run: run),
+                            env: EnvRunFailEvent(runId: run.runId, streamId: run.streamId, runType: run.runType, type: EnvRunFailEvent.event,
+                                                 envId: run.envId, eventId: run.eventId, projectId: run.projectId, fnName: fnName,
+                                                 durationMs: durationMs, error: error, run: run))
         }
-        try await pubsub.publish(.init(
-            envId: run.envId, streamId: run.streamId, projectId: run.projectId, event: event,
-            payload: ["type": .string(event), "run": runJSON], envPayload: .object(flat)),
-            on: connection, logger: logger)
+        try await pubsub.publish(message, on: connection, logger: logger)
     }
 
     /// `stream:data`: what the runtime streams while a run is in flight.
     public func publishData(_ data: RuntimeData, of request: RuntimeRequest) async throws {
         try await pubsub.publish(.init(
-            envId: request.envId, streamId: request.streamId, projectId: request.projectId, event: "stream:data",
-            payload: ["type": "stream:data", "run_id": .string(request.runId.lowercased), "data_type": .string(data.dataType),
-                      "payload": data.payload]))
+            envId: request.envId, streamId: request.streamId, projectId: request.projectId,
+            StreamDataEvent(type: StreamDataEvent.event, runId: request.runId, dataType: data.dataType, payload: data.payload)))
     }
 }

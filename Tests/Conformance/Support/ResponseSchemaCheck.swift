@@ -57,3 +57,25 @@ enum ResponseSchemaCheck {
     }
 }
 
+/// The check every SSE frame the suites read goes through (`Tenant.sse`): the operation declares the
+/// event (`x-hot-sse-events`), its `data` is JSON of that event's schema, and an `id:` is a sequence
+/// number.
+enum SSEFrameCheck {
+    /// What is wrong with a frame of `operationId`'s feed, empty when nothing is. Comments pass.
+    static func problems(_ frame: SSEFrame, operationId: String) -> [String] {
+        if frame.event == ":" { return [] }
+        let label = "\(operationId) \(frame.event) frame"
+        guard let rule = OperationSchemas.eventData(operationId: operationId, event: frame.event) else {
+            return ["\(label): \(operationId) declares no event \(frame.event)"]
+        }
+        var problems: [String] = []
+        if let id = frame.id, id.isEmpty || id.count > 18 || !id.allSatisfy(\.isASCII) || !id.allSatisfy(\.isNumber) {
+            problems.append("\(label): id \(id) is not a sequence number")
+        }
+        guard let json = frame.json else { return problems + ["\(label): data is not JSON: \(frame.data.prefix(300))"] }
+        problems += Schemas.validator.issues(json, against: rule).map { "\(label): \($0)" }
+        if json["type"]?.stringValue != frame.event { problems.append("\(label): data.type is not \(frame.event)") }
+        return problems
+    }
+}
+

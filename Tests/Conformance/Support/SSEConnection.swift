@@ -32,9 +32,12 @@ final class SSEConnection: Sendable {
         self.reader = reader
     }
 
-    static func open(_ request: HTTPClientRequest) async throws -> SSEConnection {
+    /// Opens the feed; every frame read is checked against `operationId`'s events (`SSEFrameCheck`),
+    /// a mismatch recorded as an issue at `location`.
+    static func open(_ request: HTTPClientRequest, operationId: String?, location: SourceLocation) async throws -> SSEConnection {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let (frames, continuation) = AsyncThrowingStream.makeStream(of: (SSEFrame, String).self)
+        let checked = response.status == .ok ? operationId : nil
         let reader = Task {
             var pending = ""
             do {
@@ -43,7 +46,13 @@ final class SSEConnection: Sendable {
                     while let end = pending.range(of: "\n\n") {
                         let raw = String(pending[..<end.upperBound])
                         pending.removeSubrange(..<end.upperBound)
-                        continuation.yield((parse(raw), raw))
+                        let frame = parse(raw)
+                        if let checked {
+                            for problem in SSEFrameCheck.problems(frame, operationId: checked) {
+                                Issue.record(Comment(rawValue: problem), sourceLocation: location)
+                            }
+                        }
+                        continuation.yield((frame, raw))
                     }
                 }
                 continuation.finish()
@@ -117,14 +126,16 @@ extension Tenant {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let connection = try await SSEConnection.open(request)
-        if let operation = ResponseSchemaCheck.operation(method: method.rawValue, path: path) {
+        let location = SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column)
+        let operation = ResponseSchemaCheck.operation(method: method.rawValue, path: path)
+        let connection = try await SSEConnection.open(request, operationId: operation?.operationId, location: location)
+        if let operation {
             if !OperationSchemas.documentedStatuses(operationId: operation.operationId).contains(connection.status) {
                 Issue.record("\(method) \(path) → \(connection.status): \(operation.operationId) documents no \(connection.status) response",
-                             sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
+                             sourceLocation: location)
             }
         } else {
-            Issue.record("\(method) \(path): no operation of the spec has this method and path", sourceLocation: SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column))
+            Issue.record("\(method) \(path): no operation of the spec has this method and path", sourceLocation: location)
         }
         return connection
     }
