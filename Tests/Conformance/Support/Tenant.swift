@@ -76,15 +76,19 @@ struct Tenant: Sendable {
             if !contentType.isEmpty { request.headers.add(name: "Content-Type", value: contentType) }
             request.body = .bytes(ByteBuffer(bytes: data))
         }
+        // A debug build reads a multipart upload at a few MB a second, and the whole suite's load
+        // halves that: a body of megabytes (an oversized bundle) gets minutes, not the 30 s that
+        // bound every other answer (an upload of 16 MiB once took longer than 30 s under load).
+        let timeout: TimeAmount = (data?.count ?? 0) > 1 << 20 ? .seconds(180) : .seconds(30)
         guard closing else {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
         }
         // A client of its own, shut down after the answer: nothing of this connection is reused.
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await client.shutdown() } }
-        let response = try await client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
     }

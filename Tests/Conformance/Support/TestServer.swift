@@ -168,7 +168,9 @@ actor TestServer {
     static let buildDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("hot-test-builds-\(UUID().lowercased)")
     static let storage = FileBuildStorage(root: buildDirectory)
     /// Small enough that a test can cross it cheaply, large enough for a 10 MB manifest deflated.
-    static let maxBuildBytes: Int64 = 16 * 1024 * 1024
+    /// Above the largest bundle a test uploads (a 10 MB manifest, deflated to about 5.3 MB), and
+    /// small enough that the oversized uploads stay quick in a debug build.
+    static let maxBuildBytes: Int64 = 8 * 1024 * 1024
     static let uploads = UploadPolicy(directory: buildDirectory.appendingPathComponent(".spool"), maxFileBytes: maxBuildBytes)
 
     /// Live feeds last a minute in tests (a replayed example reads only the first frame).
