@@ -56,21 +56,27 @@ public struct ObjectRule: Sendable, Equatable {
     public var additional: Additional
     /// `propertyNames`: what every key of the object must be.
     public var propertyNames: StringRule?
+    /// `patternProperties`: the rule of every value whose key (not among `properties`) matches the
+    /// pattern; `additional` covers only the keys no pattern matches.
+    public var patternProperties: [(pattern: String, rule: SchemaRule)]
 
     public init(
         properties: [(name: String, rule: SchemaRule)] = [], required: [String] = [], additional: Additional = .allowed,
-        propertyNames: StringRule? = nil
+        propertyNames: StringRule? = nil, patternProperties: [(pattern: String, rule: SchemaRule)] = []
     ) {
         self.properties = properties
         self.required = required
         self.additional = additional
         self.propertyNames = propertyNames
+        self.patternProperties = patternProperties
     }
 
     public static func == (lhs: ObjectRule, rhs: ObjectRule) -> Bool {
         lhs.properties.map(\.name) == rhs.properties.map(\.name)
             && lhs.properties.map(\.rule) == rhs.properties.map(\.rule)
             && lhs.required == rhs.required && lhs.additional == rhs.additional && lhs.propertyNames == rhs.propertyNames
+            && lhs.patternProperties.map(\.pattern) == rhs.patternProperties.map(\.pattern)
+            && lhs.patternProperties.map(\.rule) == rhs.patternProperties.map(\.rule)
     }
 }
 

@@ -98,6 +98,9 @@ public struct SchemaValidator: Sendable {
             }
             let declared = Set(objectRule.properties.map(\.name))
             for key in members.keys.sorted() where !declared.contains(key) {
+                let matching = objectRule.patternProperties.filter { PatternCache.shared.matches(key, $0.pattern) }
+                for (_, patternRule) in matching { check(members[key]!, patternRule, path(key), &found) }
+                guard matching.isEmpty else { continue }
                 switch objectRule.additional {
                 case .allowed: break
                 case .forbidden: found.append(ValidationIssue(field: path(key), message: "is not a known field"))

@@ -108,7 +108,7 @@ struct TranslatorTests {
     func rules() throws {
         let api = try translate(SpecFixtures.widgets())
         let widget = try #require(api.schemaRules.first { $0.name == "Widget" }?.rule)
-        guard case .object(let properties, let required, let additional, let propertyNames) = widget else {
+        guard case .object(let properties, let required, let additional, let propertyNames, _) = widget else {
             Issue.record("Widget's rule is not an object: \(widget)")
             return
         }
@@ -124,7 +124,7 @@ struct TranslatorTests {
             return
         }
         #expect(bodyRule == .ref("CreateWidgetRequest"))
-        guard case .object(_, _, let bodyAdditional, _)? = api.schemaRules.first(where: { $0.name == "CreateWidgetRequest" })?.rule else {
+        guard case .object(_, _, let bodyAdditional, _, _)? = api.schemaRules.first(where: { $0.name == "CreateWidgetRequest" })?.rule else {
             Issue.record("CreateWidgetRequest is not an object")
             return
         }

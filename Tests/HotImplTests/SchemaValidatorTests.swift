@@ -155,6 +155,29 @@ struct SchemaValidatorTests {
         ])
     }
 
+    @Test("patternProperties checks the values of the keys each pattern matches; additionalProperties only the rest")
+    func patternProperties() {
+        let map = SchemaRule.object(ObjectRule(
+            additional: .schema(.array(items: .plainString)),
+            patternProperties: [("^mcp:", .array(items: .string(StringRule(allowedValues: ["execute"])))),
+                                ("^m", .array(items: .plainString, minItems: 1))]))
+        #expect(Self.validator.issues(["mcp:x": ["execute"], "stream:*": ["read"]], against: map).isEmpty)
+        // Both patterns apply to "mcp:x"; "stream:*" falls to additionalProperties.
+        #expect(Self.validator.issues(["mcp:x": ["read"], "stream:*": [1]], against: map).map(\.description) == [
+            "mcp:x[0]: 'read' is not one of execute", "stream:*[0]: must be a string, not integer",
+        ])
+        #expect(Self.validator.issues(["mx": []], against: map).map(\.description) == ["mx: must have at least 1 item"])
+    }
+
+    @Test("a checked schema answers with its check's message, whole, before its keywords")
+    func checked() throws {
+        let check = SchemaCheck(name: "even") { value in value == 1 ? "Odd value: 1 is not even" : nil }
+        let rule = SchemaRule.checked(check, .integer(maximum: 0))
+        #expect(Self.validator.issues(2, against: rule, at: "n").map(\.description) == ["n: must be at most 0"])
+        let error = try #require(throws: APIError.self) { try Self.validator.validate(1, against: rule, at: "n") }
+        #expect(error.message == "Odd value: 1 is not even")
+    }
+
     @Test("nullable accepts null and otherwise checks the inner schema")
     func nullable() {
         #expect(Self.fields(Self.with("owner", nil)).isEmpty)

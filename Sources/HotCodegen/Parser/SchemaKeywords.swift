@@ -5,7 +5,9 @@ import Yams
 /// OpenAPIKit keeps, so the translator finds it beside the schema's other keywords.
 enum SchemaKeywords {
     /// Keyword → the vendor extension that carries it.
-    static let carried = ["propertyNames": "x-hot-propertyNames", "contentSchema": "x-hot-contentSchema"]
+    static let carried = [
+        "propertyNames": "x-hot-propertyNames", "contentSchema": "x-hot-contentSchema", "patternProperties": "x-hot-patternProperties",
+    ]
 
     /// Keys whose values are names mapped to schemas, not keywords (`properties: {default: {…}}` is a
     /// property named `default`).

@@ -34,7 +34,7 @@ enum SpecCoverage {
         "number": ["minimum", "maximum"],
         "boolean": [],
         "array": ["items", "minItems", "maxItems"],
-        "object": ["properties", "required", "additionalProperties", "propertyNames"],
+        "object": ["properties", "required", "additionalProperties", "propertyNames", "patternProperties"],
         "null": [],
     ]
     /// Formats by type: what the validator checks and the models type (an `int64` is a Swift `Int`).
@@ -237,6 +237,9 @@ enum SpecCoverage {
             for (index, alternative) in (alternatives.sequence ?? []).enumerated() {
                 try checkSchema(alternative, at: "\(path)/oneOf/\(index)", place: place)
             }
+        }
+        for (pattern, value) in try named(schema["patternProperties"], at: path + "/patternProperties") {
+            try checkSchema(value, at: path + "/patternProperties/" + escape(pattern), place: .other)
         }
         for (name, property) in try named(schema["properties"], at: path + "/properties") {
             try checkSchema(property, at: path + "/properties/" + escape(name), place: .property)

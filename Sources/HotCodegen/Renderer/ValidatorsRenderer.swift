@@ -120,7 +120,7 @@ enum ValidatorsRenderer {
             return ".string(\(stringRule(string)))"
         case .array(let items, let minItems, let maxItems):
             return ".array(items: \(expression(items)), minItems: \(Literal.optional(minItems)), maxItems: \(Literal.optional(maxItems)))"
-        case .object(let properties, let required, let additional, let propertyNames):
+        case .object(let properties, let required, let additional, let propertyNames, let patternProperties):
             let props = properties.map { "(\(Literal.string($0.name)), \(expression($0.rule)))" }.joined(separator: ", ")
             let requiredList = required.map(Literal.string).joined(separator: ", ")
             let additionalExpression: String
@@ -130,7 +130,8 @@ enum ValidatorsRenderer {
             case .schema(let value): additionalExpression = ".schema(\(expression(value)))"
             }
             let names = propertyNames.map { ", propertyNames: \(stringRule($0))" } ?? ""
-            return ".object(ObjectRule(properties: [\(props)], required: [\(requiredList)], additional: \(additionalExpression)\(names)))"
+            let patterns = patternProperties.isEmpty ? "" : ", patternProperties: [\(patternProperties.map { "(\(Literal.string($0.pattern)), \(expression($0.rule)))" }.joined(separator: ", "))]"
+            return ".object(ObjectRule(properties: [\(props)], required: [\(requiredList)], additional: \(additionalExpression)\(names)\(patterns)))"
         case .ref(let name):
             return ".ref(\(Literal.string(name)))"
         case .nullable(let inner):

@@ -51,8 +51,10 @@ indirect enum RuleDecl: Equatable {
     case number(minimum: Double?, maximum: Double?)
     case string(StringRuleDecl)
     case array(items: RuleDecl, minItems: Int?, maxItems: Int?)
-    /// `propertyNames`: the rule every key of the object must meet.
-    case object(properties: [(name: String, rule: RuleDecl)], required: [String], additional: AdditionalDecl, propertyNames: StringRuleDecl? = nil)
+    /// `propertyNames`: the rule every key of the object must meet; `patternProperties`: the rules of
+    /// the keys (not among `properties`) that match each pattern, which `additional` does not cover.
+    case object(properties: [(name: String, rule: RuleDecl)], required: [String], additional: AdditionalDecl, propertyNames: StringRuleDecl? = nil,
+                patternProperties: [(pattern: String, rule: RuleDecl)] = [])
     case ref(String)
     case nullable(RuleDecl)
     /// `x-hot-check: NAME`: the hand-written `SchemaCheck.NAME` runs first and its message, in the

@@ -228,7 +228,7 @@ extension Translator {
             rule = try self.rule(for: schema)
         }
         if case .checked(_, let inner) = rule { rule = inner }
-        guard case .object(let properties, let required, _, _) = rule else { return inputs }
+        guard case .object(let properties, let required, _, _, _) = rule else { return inputs }
         for (name, propertyRule) in properties {
             var valueRule = propertyRule
             var nullable = false

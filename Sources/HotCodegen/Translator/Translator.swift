@@ -280,7 +280,8 @@ struct Translator {
                 properties: try object.properties.map { ($0.key, try rule(for: $0.value)) },
                 required: object.requiredProperties,
                 additional: additional,
-                propertyNames: propertyNames
+                propertyNames: propertyNames,
+                patternProperties: try patternPropertiesRules(schema)
             )
         case .fragment:
             return .any
@@ -290,6 +291,21 @@ struct Translator {
             throw Unsupported(description: "allOf/anyOf/not are not supported (see spec/CONVENTIONS.md)")
         }
         return schema.nullable ? .nullable(base) : base
+    }
+
+    /// `patternProperties` (carried by `SchemaKeywords`): pattern → the rule of the values of the keys
+    /// that match it, in the spec's order of patterns (sorted: YAML maps carry no order here).
+    private func patternPropertiesRules(_ schema: JSONSchema) throws -> [(pattern: String, rule: RuleDecl)] {
+        guard let extensionName = SchemaKeywords.carried["patternProperties"],
+              let raw = schema.vendorExtensions[extensionName]?.value else { return [] }
+        guard let map = raw as? [String: Any] else {
+            throw Unsupported(description: "patternProperties must map patterns to schemas: \(raw)")
+        }
+        return try map.keys.sorted().map { pattern in
+            // The carried value is plain data: read it back as the schema it is.
+            let data = try JSONSerialization.data(withJSONObject: map[pattern]!, options: [.sortedKeys])
+            return (pattern, try rule(for: try JSONDecoder().decode(JSONSchema.self, from: data)))
+        }
     }
 
     /// `propertyNames` (carried by `SchemaKeywords`): a string schema with `pattern`, `minLength`,
