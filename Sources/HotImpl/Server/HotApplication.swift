@@ -67,7 +67,7 @@ public enum HotApplication {
 
     public static func router(_ environment: Environment, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
         let router = Router(context: HotRequestContext.self)
-        router.add(middleware: APIMiddleware(operations: OperationTable.all, classify: Database.unavailable, observe: environment.metrics?.observer))
+        router.add(middleware: APIMiddleware(operations: OperationTable.all, classify: StoreError.answer(for:), observe: environment.metrics?.observer))
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,

@@ -114,7 +114,7 @@ public struct BuildStore: Sendable {
                 """, logger: database.logger).all(Row.self).first.map(Self.build)
             if let existing {
                 guard existing.projectId == new.projectId else {
-                    throw APIError.conflict("Build ID already exists in a different project")
+                    throw StoreError.buildIdOfAnotherProject
                 }
                 return .exists(existing)
             }

@@ -43,7 +43,7 @@ public struct ContextStore: Sendable {
                 """).all((String, String?, Date, Date).self)
             return ContextVariable(key: rows[0].0, description: rows[0].1, createdAt: rows[0].2, updatedAt: rows[0].3)
         } catch let error as PSQLError where error.isUniqueViolation {
-            throw APIError.conflict("Context variable '\(key)' already exists")
+            throw StoreError.contextKeyExists(key: key)
         }
     }
 

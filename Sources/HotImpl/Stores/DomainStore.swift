@@ -48,10 +48,7 @@ public struct DomainStore: Sendable {
                         WHERE env.org_id = \(orgId) AND domain.status <> 'deleting'
                         """, logger: database.logger).all(Int.self).first ?? 0
                     if count >= limit {
-                        throw APIError(status: .forbidden, code: "domain_limit_reached", message: """
-                            Your plan allows up to \(limit) custom domain\(limit == 1 ? "" : "s"). \
-                            Delete an existing domain or upgrade your plan at https://hot.dev/pricing
-                            """)
+                        throw StoreError.domainLimitReached(limit: limit)
                     }
                 }
                 let rows = try await connection.query("""
@@ -63,9 +60,7 @@ public struct DomainStore: Sendable {
             }
         } catch let error as PSQLError where error.isUniqueViolation {
             let deleting = try await database.query("SELECT status FROM domain WHERE domain = \(name)").all(String.self).first == "deleting"
-            throw APIError(status: .conflict, code: "domain_exists", message: deleting
-                ? "Domain '\(name)' was removed and is still being cleaned up; register it again once that finishes"
-                : "Domain '\(name)' is already registered")
+            throw StoreError.domainExists(name: name, beingDeleted: deleting)
         }
     }
 

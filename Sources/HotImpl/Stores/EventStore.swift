@@ -33,9 +33,9 @@ public struct EventStore: Sendable {
             if let streamId {
                 let owners = try await connection.query("SELECT env_id FROM stream WHERE stream_id = \(streamId)", logger: logger).all(UUID.self)
                 if let owner = owners.first {
-                    guard owner == envId else { throw APIError.notFound("Stream not found") }
+                    guard owner == envId else { throw StoreError.streamNotFound }
                 } else {
-                    guard !mustExist else { throw APIError.notFound("Stream not found") }
+                    guard !mustExist else { throw StoreError.streamNotFound }
                     try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(envId))", logger: logger)
                     created = true
                 }

@@ -46,16 +46,3 @@ public struct OrgStore: Sendable {
         return org
     }
 }
-
-/// Failures of store operations that are not the caller's HTTP business (CLI and startup).
-public enum StoreError: Error, CustomStringConvertible {
-    case missing(String)
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .missing(let what): "\(what) does not exist"
-        case .invalid(let reason): reason
-        }
-    }
-}

@@ -57,7 +57,7 @@ public struct ProjectStore: Sendable {
                 """).all((UUID, UUID, String, Bool, Date, Date).self)
             return Self.project(rows[0])
         } catch let error as PSQLError where error.isUniqueViolation {
-            throw APIError.conflict("A project named '\(name)' already exists in this environment")
+            throw StoreError.projectNameTaken(name: name)
         }
     }
 
@@ -92,7 +92,7 @@ public struct ProjectStore: Sendable {
                 """).all((UUID, UUID, String, Bool, Date, Date).self)
             return rows.first.map(Self.project)
         } catch let error as PSQLError where error.isUniqueViolation {
-            throw APIError.conflict("A project named '\(name)' already exists in this environment")
+            throw StoreError.projectNameTaken(name: name)
         }
     }
 

@@ -30,8 +30,7 @@ public struct SessionStore: Sendable {
                 WHERE api_key_id = \(apiKeyId) AND revoked_at IS NULL AND expires_at > \(now)
                 """, logger: database.logger).all(Int.self).first ?? 0
             guard active < maximum else {
-                throw APIError(status: .tooManyRequests, code: "session_limit_exceeded",
-                               message: "This API key already has \(maximum) active sessions; revoke some first")
+                throw StoreError.sessionLimitReached(maximum: maximum)
             }
             let rows = try await connection.query("""
                 INSERT INTO session (session_id, api_key_id, env_id, secret_hash, permissions, metadata, expires_at, created_at)
