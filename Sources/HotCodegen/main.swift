@@ -22,7 +22,8 @@ do {
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     for (name, contents) in files {
         let url = output.appendingPathComponent(name)
-        // Leave unchanged files untouched so the compiler does not redo them.
+        // Leave unchanged files untouched so the compiler does not redo them (one that cannot be
+        // read is written anew).
         if (try? String(contentsOf: url, encoding: .utf8)) == contents { continue }
         try contents.write(to: url, atomically: true, encoding: .utf8)
     }

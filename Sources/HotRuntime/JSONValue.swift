@@ -85,6 +85,7 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Each type in turn: a decode that throws only means "not this one".
         if container.decodeNil() {
             self = .null
         } else if let b = try? container.decode(Bool.self) {

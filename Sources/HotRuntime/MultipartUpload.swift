@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import Logging
 import MultipartKit
 import NIOCore
 
@@ -10,11 +11,14 @@ import NIOCore
 public struct MultipartUpload: Sendable {
     public private(set) var fields: [String: String]
     public private(set) var files: [String: UploadedFile]
+    /// The request's logger: a spool file that cannot be removed is logged with its id.
+    let logger: Logger
 
     /// Reads the whole body. Only the declared fields are accepted, each at most once; a file part
-    /// over `policy.maxFileBytes` is a 413. On any failure nothing is left in the spool directory.
+    /// over `policy.maxFileBytes` is a 413. On any failure nothing is left in the spool directory
+    /// (or what could not be removed is logged to `logger`).
     public static func read(
-        _ request: Request, policy: UploadPolicy, fileFields: Set<String>, textFields: Set<String>
+        _ request: Request, policy: UploadPolicy, fileFields: Set<String>, textFields: Set<String>, logger: Logger
     ) async throws -> MultipartUpload {
         guard request.headers[.contentType] != nil else {
             throw APIError(status: .unsupportedMediaType, code: "bad_request", message: "Missing Content-Type: send multipart/form-data")
@@ -25,7 +29,7 @@ public struct MultipartUpload: Sendable {
         else {
             throw APIError.badRequest("Expected a multipart/form-data body with a boundary")
         }
-        let reader = PartReader(policy: policy, fileFields: fileFields, textFields: textFields)
+        let reader = PartReader(policy: policy, fileFields: fileFields, textFields: textFields, logger: logger)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in reader.header(name, value) }
         parser.onBody = { chunk in reader.body(&chunk) }
@@ -55,7 +59,7 @@ public struct MultipartUpload: Sendable {
                 try reader.flush()
             }
             try reader.finish()
-            return MultipartUpload(fields: reader.fields, files: reader.files)
+            return MultipartUpload(fields: reader.fields, files: reader.files, logger: logger)
         } catch {
             reader.discardAll()
             throw error
@@ -84,7 +88,22 @@ public struct MultipartUpload: Sendable {
 
     /// Removes the spool files that are still there (a handler that keeps a file moves it away first).
     public func discard() {
-        for file in files.values { try? FileManager.default.removeItem(at: file.url) }
+        for file in files.values { Self.removeSpoolFile(file.url, logger: logger) }
+    }
+
+    /// Removes a spool file. One already gone (a handler moved it away) is what was wanted; one
+    /// that stays is logged, as nothing else removes it before a process starts and sweeps the
+    /// spool files an hour old.
+    static func removeSpoolFile(_ url: URL, logger: Logger) {
+        do {
+            try FileManager.default.removeItem(at: url)
+        } catch where !FileManager.default.fileExists(atPath: url.path) {
+            return
+        } catch {
+            logger.warning("could not remove an upload's spool file", metadata: [
+                "path": .string(url.path), "error": .string(String(reflecting: error)),
+            ])
+        }
     }
 }
 
@@ -112,6 +131,7 @@ private final class PartReader {
     let policy: UploadPolicy
     let fileFields: Set<String>
     let textFields: Set<String>
+    let logger: Logger
 
     var fields: [String: String] = [:]
     var files: [String: UploadedFile] = [:]
@@ -136,7 +156,7 @@ private final class PartReader {
         var hasher = SHA256()
         var size: Int64 = 0
 
-        init(directory: URL, filename: String?, contentType: String?) throws {
+        init(directory: URL, filename: String?, contentType: String?, logger: Logger) throws {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             url = directory.appendingPathComponent("upload-\(UUID().uuidString.lowercased()).part")
             guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
@@ -145,7 +165,7 @@ private final class PartReader {
             do {
                 handle = try FileHandle(forWritingTo: url)
             } catch {
-                try? FileManager.default.removeItem(at: url)
+                MultipartUpload.removeSpoolFile(url, logger: logger)
                 throw error
             }
             self.filename = filename
@@ -159,10 +179,11 @@ private final class PartReader {
         }
     }
 
-    init(policy: UploadPolicy, fileFields: Set<String>, textFields: Set<String>) {
+    init(policy: UploadPolicy, fileFields: Set<String>, textFields: Set<String>, logger: Logger) {
         self.policy = policy
         self.fileFields = fileFields
         self.textFields = textFields
+        self.logger = logger
     }
 
     func header(_ name: String, _ value: String) {
@@ -223,9 +244,10 @@ private final class PartReader {
                 try spool.flush()
                 try spool.handle.close()
             } catch {
-                // e.g. a full disk: the partial spool file goes now.
+                // e.g. a full disk: the partial spool file goes now. Closing again may fail too
+                // (it may be closed already); the file is removed either way.
                 try? spool.handle.close()
-                try? FileManager.default.removeItem(at: spool.url)
+                MultipartUpload.removeSpoolFile(spool.url, logger: logger)
                 failure = .internalError()
                 break
             }
@@ -258,7 +280,8 @@ private final class PartReader {
         if fileFields.contains(name) {
             do {
                 let contentType = headers.first { $0.0.lowercased() == "content-type" }?.1
-                current = .file(name: name, spool: try Spool(directory: policy.directory, filename: parameters["filename"], contentType: contentType))
+                current = .file(name: name, spool: try Spool(
+                    directory: policy.directory, filename: parameters["filename"], contentType: contentType, logger: logger))
             } catch {
                 failure = .internalError()
             }
@@ -282,10 +305,11 @@ private final class PartReader {
 
     func discardAll() {
         if case .file(_, let spool)? = current {
+            // Only so the descriptor is not held: the file is removed whatever the close says.
             try? spool.handle.close()
-            try? FileManager.default.removeItem(at: spool.url)
+            MultipartUpload.removeSpoolFile(spool.url, logger: logger)
         }
-        for file in files.values { try? FileManager.default.removeItem(at: file.url) }
+        for file in files.values { MultipartUpload.removeSpoolFile(file.url, logger: logger) }
     }
 
     /// `form-data; name="file"; filename="build.zip"` → ["name": "file", "filename": "build.zip"].

@@ -2,6 +2,7 @@ import Foundation
 import HotImpl
 import HotRuntime
 import HotTestSupport
+import Logging
 import PostgresNIO
 import Testing
 
@@ -232,5 +233,45 @@ struct BuildsTests {
         _ = try await other.createProject("app")
         let foreign = try await other.uploadBuild("app", zip: SampleBundle.zip)
         #expect(try await tenant.send(.GET, "/v1/projects/app/builds/\(foreign)").status == 404)
+    }
+
+    /// Stores and opens as the test apps' storage does; refuses every delete.
+    struct UndeletableStorage: BuildStorage {
+        let base: FileBuildStorage
+        var backend: String { base.backend }
+        func store(file: URL, size: Int64, key: String) async throws -> String { try await base.store(file: file, size: size, key: key) }
+        func open(path: String) async throws -> StoredArchive { try await base.open(path: path) }
+        func delete(path: String) async throws { throw BuildStorageError.failed("refused by the test: \(path)") }
+    }
+
+    @Test("an archive that cannot be deleted with its project is logged as a warning naming it, with the request's id")
+    func undeletableArchiveLogged() async throws {
+        let server = try await TestServer.shared.running()
+        let captured = CapturingLogHandler.Store()
+        let logger = Logger(label: "hot-server.tests.capture") { _ in CapturingLogHandler(store: captured) }
+        let environment = HotApplication.Environment(
+            database: server.database, secrets: TestServer.testSecrets, storage: UndeletableStorage(base: TestServer.storage),
+            uploads: TestServer.uploads, pubsub: server.pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed,
+            credentialCache: server.credentialCache, projectCache: server.projectCache)
+        let tenant = try await Tenant.make(baseURL: try await TestServer.startApp(environment, logger: logger))
+        let projectId = try #require(try await tenant.createProject("app")["project_id"]?.stringValue)
+        let upload = try await tenant.upload("app", zip: SampleBundle.zip)
+        let path = try #require(upload.json?["data"]?["storage_path"]?.stringValue)
+
+        let reply = try await tenant.send(.DELETE, "/v1/projects/app")
+        // The rows are what count: the project is gone even though its archive is not.
+        #expect(reply.status == 204)
+        let requestId = try #require(reply.headers.first(name: "X-Request-Id"))
+        #expect(storedFiles(projectId: projectId).count == 1)
+        // Logged before the answer was sent, so it is there now.
+        let warnings = captured.entries.withLock { entries in
+            entries.filter { $0.level == .warning && $0.metadata["storage_path"] == .string(path) }
+        }
+        #expect(warnings.count == 1, "\(captured.entries.withLock { $0 })")
+        let warning = try #require(warnings.first)
+        #expect(warning.metadata["request_id"] == .string(requestId))
+        #expect(warning.metadata["storage_backend"] == "file")
+        #expect(warning.metadata["error"]?.description.contains("refused by the test") == true)
+        try await TestServer.storage.delete(path: path)
     }
 }

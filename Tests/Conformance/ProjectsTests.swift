@@ -1,6 +1,7 @@
 import Foundation
 import Generated
 import HotRuntime
+import PostgresNIO
 import Testing
 
 @Suite("Projects")
@@ -8,6 +9,37 @@ struct ProjectsTests {
     static func body(_ reply: Tenant.Reply) -> String { String(decoding: reply.body, as: UTF8.self) }
 
     static func errorCode(_ reply: Tenant.Reply) -> String? { reply.json?["error"]?["code"]?.stringValue }
+
+    static func date(_ value: JSONValue?) -> Date? { value?.stringValue.flatMap(RFC3339.date(from:)) }
+
+    /// Moves the project's timestamps an hour back, so that a change that left `updated_at` alone
+    /// cannot pass for one that set it (they are given to the millisecond).
+    static func backdate(_ project: JSONValue, _ tenant: Tenant) async throws {
+        let id = try #require(project["project_id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        try await tenant.server.database.client.query("""
+            UPDATE project SET created_at = created_at - interval '1 hour', updated_at = updated_at - interval '1 hour'
+            WHERE project_id = \(id)
+            """, logger: tenant.server.logger)
+    }
+
+    /// What a rename must answer: the project as it was, with the new name and `updated_at` set by
+    /// the rename (not before it was sent; after the backdated `created_at`).
+    static func expectRenamed(_ reply: Tenant.Reply, from before: JSONValue, to name: String, sent: Date,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(reply.status == 200, "\(Self.body(reply))", sourceLocation: sourceLocation)
+        let data = try #require(reply.json?["data"], sourceLocation: sourceLocation)
+        #expect(data["name"]?.stringValue == name, sourceLocation: sourceLocation)
+        for field in ["project_id", "env_id", "active"] {
+            #expect(data[field] == before[field], "\(field)", sourceLocation: sourceLocation)
+        }
+        let createdBefore = try #require(Self.date(before["created_at"]), sourceLocation: sourceLocation)
+        let created = try #require(Self.date(data["created_at"]), sourceLocation: sourceLocation)
+        let updated = try #require(Self.date(data["updated_at"]), sourceLocation: sourceLocation)
+        // Backdated an hour: the answer carries that, give or take the text's millisecond.
+        #expect(abs(created.timeIntervalSince(createdBefore) + 3600) < 0.01, "created_at \(created)", sourceLocation: sourceLocation)
+        // The same clock wrote both; the slack is the millisecond the API rounds to.
+        #expect(updated.timeIntervalSince(sent) > -0.01, "updated_at \(updated), request sent at \(sent)", sourceLocation: sourceLocation)
+    }
 
     static func names(_ reply: Tenant.Reply) -> [String] {
         guard case .array(let items)? = reply.json?["data"] else { return [] }
@@ -29,6 +61,8 @@ struct ProjectsTests {
         #expect(UUID(uuidString: id) != nil)
         #expect(id == id.lowercased())
         #expect(data["created_at"]?.stringValue.flatMap(RFC3339.date(from:)) != nil)
+        // Unchanged since it was created.
+        #expect(data["updated_at"] == data["created_at"])
     }
 
     @Test("a second project with the same name in the same env answers 409 conflict")
@@ -82,26 +116,30 @@ struct ProjectsTests {
         }
     }
 
-    @Test("rename changes the name: the new name finds it, the old one no longer does")
+    @Test("rename answers the project with the new name, a new updated_at and all else kept: the new name finds it, the old one no longer does")
     func rename() async throws {
         let tenant = try await Tenant.make()
         let created = try await tenant.createProject("before")
+        try await Self.backdate(created, tenant)
+        let sent = Date()
         let reply = try await tenant.send(.PATCH, "/v1/projects/before", body: #"{"name":"after"}"#)
-        #expect(reply.status == 200, "\(Self.body(reply))")
-        #expect(reply.json?["data"]?["name"] == "after")
-        #expect(reply.json?["data"]?["project_id"] == created["project_id"])
+        try Self.expectRenamed(reply, from: created, to: "after", sent: sent)
 
-        #expect(try await tenant.send(.GET, "/v1/projects/after").json?["data"]?["project_id"] == created["project_id"])
+        // What GET reads is what the rename answered.
+        #expect(try await tenant.send(.GET, "/v1/projects/after").json?["data"] == reply.json?["data"])
         #expect(try await tenant.send(.GET, "/v1/projects/before").status == 404)
     }
 
     @Test("rename by id works too")
     func renameById() async throws {
         let tenant = try await Tenant.make()
-        let id = try #require(try await tenant.createProject("by-id")["project_id"]?.stringValue)
+        let created = try await tenant.createProject("by-id")
+        let id = try #require(created["project_id"]?.stringValue)
+        try await Self.backdate(created, tenant)
+        let sent = Date()
         let reply = try await tenant.send(.PATCH, "/v1/projects/\(id)", body: #"{"name":"by-id-renamed"}"#)
-        #expect(reply.status == 200)
-        #expect(reply.json?["data"]?["name"] == "by-id-renamed")
+        try Self.expectRenamed(reply, from: created, to: "by-id-renamed", sent: sent)
+        #expect(try await tenant.send(.GET, "/v1/projects/by-id-renamed").json?["data"]?["project_id"]?.stringValue == id)
     }
 
     @Test("renaming onto a name another project has answers 409 and changes nothing")
@@ -116,12 +154,17 @@ struct ProjectsTests {
         #expect(Set(Self.names(list)) == ["first", "second"])
     }
 
-    @Test("renaming a project to its own name succeeds")
+    @Test("renaming a project to its own name succeeds and answers the project")
     func renameToSelf() async throws {
         let tenant = try await Tenant.make()
-        _ = try await tenant.createProject("same")
+        let created = try await tenant.createProject("same")
         let reply = try await tenant.send(.PATCH, "/v1/projects/same", body: #"{"name":"same"}"#)
-        #expect(reply.status == 200)
+        #expect(reply.status == 200, "\(Self.body(reply))")
+        let data = try #require(reply.json?["data"])
+        // The same project (whether updated_at moves for a name that did not change, the spec does not say).
+        for field in ["project_id", "env_id", "name", "active", "created_at"] {
+            #expect(data[field] == created[field], "\(field)")
+        }
     }
 
     @Test("delete answers 204; afterwards the project is 404 and a second delete is 404")
@@ -358,7 +401,14 @@ struct ProjectsTests {
     func createPermission() async throws {
         let tenant = try await Tenant.make()
         let key = try await tenant.key(permissions: ["project:allowed-*": ["create"]])
-        #expect(try await tenant.send(.POST, "/v1/projects", body: #"{"name":"allowed-1"}"#, token: key).status == 201)
-        #expect(try await tenant.send(.POST, "/v1/projects", body: #"{"name":"other"}"#, token: key).status == 403)
+        let allowed = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"allowed-1"}"#, token: key)
+        #expect(allowed.status == 201)
+        #expect(allowed.json?["data"]?["name"] == "allowed-1")
+        #expect(allowed.json?["data"]?["env_id"]?.stringValue == tenant.envId.lowercased)
+        let refused = try await tenant.send(.POST, "/v1/projects", body: #"{"name":"other"}"#, token: key)
+        #expect(refused.status == 403)
+        #expect(Self.errorCode(refused) == "forbidden")
+        // Only the allowed one was created.
+        #expect(Self.names(try await tenant.send(.GET, "/v1/projects")) == ["allowed-1"])
     }
 }

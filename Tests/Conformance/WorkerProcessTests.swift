@@ -15,39 +15,41 @@ struct WorkerProcessTests {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         // The managed cluster runs as the postgres account when the tests run as root.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dataDirectory.path)
-        defer {
-            // The first process started the cluster and died: stop it by hand, and let it go before
-            // its directory is removed.
-            CrashReliabilityTests.stopLeftCluster(dataDirectory)
-            try? FileManager.default.removeItem(at: dataDirectory)
-        }
         // The runtime never answers the first request (the process dies holding it), then succeeds.
         let runtime = try await TestRuntime.start { run in run.number == 1 ? .hang : .succeed(result: "survived") }
+        var started: [ServeProcess] = []
+        try await CrashReliabilityTests.finally {
+            let settings = ["HOT_RUNTIME_URL": runtime.url, "HOT_RUN_LEASE": "2"]
+            let first = try await ServeProcess.start(dataDirectory, environment: settings)
+            started.append(first)
+            var tenant = try await first.tenant(dataDirectory)
+            try await tenant.deployHandler(project: "app", eventType: "crash:test", fn: "::app/on-crash")
+            let published = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"crash:test","event_data":{}}"#)
+            let streamId = try #require(published.json?["data"]?["stream_id"]?.stringValue)
 
-        let settings = ["HOT_RUNTIME_URL": runtime.url, "HOT_RUN_LEASE": "2"]
-        let first = try await ServeProcess.start(dataDirectory, environment: settings)
-        defer { if first.process.isRunning { first.process.terminate() } }
-        var tenant = try await first.tenant(dataDirectory)
-        try await tenant.deployHandler(project: "app", eventType: "crash:test", fn: "::app/on-crash")
-        let published = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"crash:test","event_data":{}}"#)
-        let streamId = try #require(published.json?["data"]?["stream_id"]?.stringValue)
+            // The run is in flight on the first process; it dies without a word.
+            let inFlight = try await runtime.run(1, within: .seconds(30))
+            try await first.kill()
 
-        // The run is in flight on the first process; it dies without a word.
-        let inFlight = try await runtime.run(1, within: .seconds(30))
-        try await first.kill()
-
-        let second = try await ServeProcess.start(dataDirectory, environment: settings)
-        defer { if second.process.isRunning { second.process.terminate() } }
-        let again = try await runtime.run(2, within: .seconds(30))
-        #expect(again.runId == inFlight.runId)
-        tenant.server.baseURL = second.baseURL
-        let feed = try await tenant.sse(.GET, "/v1/streams/\(streamId)/subscribe")
-        let stop = try #require(try await feed.frames(until: { $0.event == "run:stop" }).last)
-        feed.close()
-        #expect(stop.json?["run"]?["run_id"]?.stringValue == inFlight.runId)
-        #expect(stop.json?["run"]?["result"]?.stringValue == "survived")
-        #expect(try await second.stop() == 0)
-        await runtime.stop()
+            let second = try await ServeProcess.start(dataDirectory, environment: settings)
+            started.append(second)
+            let again = try await runtime.run(2, within: .seconds(30))
+            #expect(again.runId == inFlight.runId)
+            tenant.server.baseURL = second.baseURL
+            let feed = try await tenant.sse(.GET, "/v1/streams/\(streamId)/subscribe")
+            let stop = try #require(try await feed.frames(until: { $0.event == "run:stop" }).last)
+            feed.close()
+            #expect(stop.json?["run"]?["run_id"]?.stringValue == inFlight.runId)
+            #expect(stop.json?["run"]?["result"]?.stringValue == "survived")
+            #expect(try await second.stop() == 0)
+        } tearDown: {
+            for process in started { await CrashReliabilityTests.stopIfRunning(process) }
+            // The first process started the cluster and died: stop it by hand, and let it go before
+            // its directory is removed.
+            await CrashReliabilityTests.stopLeftCluster(dataDirectory)
+            try? FileManager.default.removeItem(at: dataDirectory)
+            await runtime.stop()
+        }
     }
 
     @Test("with no runtime configured, a run waits in the queue; a server with a runtime runs it later")

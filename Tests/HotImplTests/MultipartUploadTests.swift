@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HotRuntime
 import Hummingbird
+import Logging
 import NIOCore
 import Testing
 
@@ -35,7 +36,8 @@ struct MultipartUploadTests {
 
     func read(_ request: Request, maxFileBytes: Int64 = 1024) async throws -> MultipartUpload {
         try await MultipartUpload.read(request, policy: UploadPolicy(directory: directory, maxFileBytes: maxFileBytes),
-                                       fileFields: ["file"], textFields: ["hash", "build_id"])
+                                       fileFields: ["file"], textFields: ["hash", "build_id"],
+                                       logger: Logger(label: "hot-server.tests.multipart"))
     }
 
     var spooled: [String] { (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] }

@@ -1,7 +1,8 @@
 import Foundation
+// A plain import: HotTestSupport is a regular target, built by `swift build -c release` too, where
+// `@testable` is unavailable. What it needs beyond HotImpl's public API is `package`.
+import HotImpl
 import ZIPFoundation
-
-@testable import HotImpl
 
 /// Builds zip archives in memory for tests, including hostile ones: every header field
 /// can be made to lie (sizes, CRC, names, method, entry count).
@@ -231,7 +232,7 @@ public struct ZipFixture {
     }
 
     /// Writes the archive, reads it with `BundleReader`, and removes the file.
-    public func read(
+    package func read(
         limits: BundleLimits = .default, zstdLibraryName: String = BundleReader.defaultZstdLibraryName
     ) throws -> BundleContents {
         let url = try write()
@@ -240,7 +241,7 @@ public struct ZipFixture {
     }
 
     /// The `BundleError` message reading this archive produces, or nil if it reads fine.
-    public func readError(
+    package func readError(
         limits: BundleLimits = .default, zstdLibraryName: String = BundleReader.defaultZstdLibraryName
     ) -> String? {
         do {

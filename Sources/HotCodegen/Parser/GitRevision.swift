@@ -4,6 +4,7 @@ import Foundation
 /// the loose ref it names, then `packed-refs`.
 enum GitRevision {
     static func read(gitDirectory: URL) -> String? {
+        // A file that cannot be read is a revision not known: nil, and the build says "unknown".
         guard let head = try? String(contentsOf: gitDirectory.appendingPathComponent("HEAD"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         else { return nil }

@@ -75,7 +75,7 @@ enum RoutesRenderer {
                 // unless it moved them away.
                 let files = fields.filter(\.isFile).map { Literal.string($0.name) }
                 let texts = fields.filter { !$0.isFile }.map { Literal.string($0.name) }
-                w.line("let form = try await MultipartUpload.read(request, policy: api.uploadPolicy, fileFields: [\(files.joined(separator: ", "))], textFields: [\(texts.joined(separator: ", "))])")
+                w.line("let form = try await MultipartUpload.read(request, policy: api.uploadPolicy, fileFields: [\(files.joined(separator: ", "))], textFields: [\(texts.joined(separator: ", "))], logger: context.logger)")
                 w.line("defer { form.discard() }")
                 for field in fields {
                     w.line("let \(field.swiftName)Field = \(readFormField(field))")

@@ -9,6 +9,7 @@ public enum PermissionsArgument {
     }
 
     public static func parse(_ text: String) throws -> [String: [String]] {
+        // Whatever the decoder objects to, the answer is this message (its coding paths say less).
         guard let map = try? JSONDecoder().decode([String: [String]].self, from: Data(text.utf8)) else {
             throw Invalid(description: "--permissions must be a JSON object of resource URN to action arrays, e.g. {\"*:*\":[\"*\"]}")
         }

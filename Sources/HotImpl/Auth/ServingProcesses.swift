@@ -59,7 +59,13 @@ public final class ServingProcesses: Sendable {
                 }
             }
             // Gone: the others count one fewer at their next beat, not `lifetime` later.
-            try? await database.query("DELETE FROM serving_process WHERE process_id = \(processes.id)")
+            do {
+                try await database.query("DELETE FROM serving_process WHERE process_id = \(processes.id)")
+            } catch {
+                database.logger.warning("could not withdraw this serve process; the others count it until its heartbeat expires", metadata: [
+                    "process_id": "\(processes.id)", "lifetime": "\(lifetime)", "error": "\(error)",
+                ])
+            }
         }
 
         /// Counts the others alive, then announces itself with the count it now divides by (what

@@ -10,14 +10,14 @@ import ZIPFoundation
 /// whose message names the offending entry.
 public enum BundleReader {
     static let manifestName: [UInt8] = Array("manifest.hot".utf8)
-    static let defaultZstdLibraryName = "libzstd.so.1"
+    package static let defaultZstdLibraryName = "libzstd.so.1"
 
     public static func read(file: URL, limits: BundleLimits = .default) throws -> BundleContents {
         try read(file: file, limits: limits, zstdLibraryName: defaultZstdLibraryName)
     }
 
     /// `zstdLibraryName` lets tests pretend libzstd is missing (or point at another build).
-    static func read(file: URL, limits: BundleLimits, zstdLibraryName: String) throws -> BundleContents {
+    package static func read(file: URL, limits: BundleLimits, zstdLibraryName: String) throws -> BundleContents {
         let zstd =
             zstdLibraryName == defaultZstdLibraryName
             ? ZstdLibrary.shared : ZstdLibrary(libraryName: zstdLibraryName)

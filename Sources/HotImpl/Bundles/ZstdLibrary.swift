@@ -18,7 +18,7 @@ import Darwin
 /// instance between threads cannot race. The zstd functions used are thread-safe as long as
 /// each thread uses its own stream/context, and every call of `decompress`/`compress` creates
 /// and frees its own context.
-final class ZstdLibrary: @unchecked Sendable {
+package final class ZstdLibrary: @unchecked Sendable {
     typealias CreateDStream = @convention(c) () -> OpaquePointer?
     typealias FreeDStream = @convention(c) (OpaquePointer?) -> Int
     typealias InitDStream = @convention(c) (OpaquePointer?) -> Int
@@ -30,7 +30,7 @@ final class ZstdLibrary: @unchecked Sendable {
     typealias CompressBound = @convention(c) (Int) -> Int
 
     /// The library every production read uses: `libzstd.so.1`, or nil when it is not installed.
-    static let shared: ZstdLibrary? = ZstdLibrary(libraryName: "libzstd.so.1")
+    package static let shared: ZstdLibrary? = ZstdLibrary(libraryName: "libzstd.so.1")
 
     /// `ZSTD_d_windowLogMax`: refuse frames that need more than 2^24 bytes (16 MiB) of window.
     static let maxWindowLog: Int32 = 24
@@ -154,7 +154,7 @@ final class ZstdLibrary: @unchecked Sendable {
     }
 
     /// One-shot compression (used to build test archives).
-    func compress(_ data: Data, level: Int32 = 3) throws -> Data {
+    package func compress(_ data: Data, level: Int32 = 3) throws -> Data {
         guard let compressFunction, let compressBound else {
             throw BundleError("\(libraryName) has no ZSTD_compress")
         }

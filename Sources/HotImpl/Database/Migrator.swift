@@ -47,7 +47,15 @@ public struct Migrator: Sendable {
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                do {
+                    try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+                } catch let unlockError {
+                    // The lock is the session's: it goes when the connection closes, which a failed
+                    // unlock usually means; if not, other processes wait for it until then.
+                    logger.warning("could not release the migration lock after a failure", metadata: [
+                        "error": .string(String(reflecting: unlockError)),
+                    ])
+                }
                 throw error
             }
         }
@@ -79,7 +87,13 @@ public struct Migrator: Sendable {
                     logger: logger)
                 try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                do {
+                    try await connection.query("ROLLBACK", logger: logger)
+                } catch let rollbackError {
+                    logger.warning("could not roll back a failed migration", metadata: [
+                        "migration": .string(migration.name), "error": .string(String(reflecting: rollbackError)),
+                    ])
+                }
                 throw DatabaseError.migrationFailed(migration.name, String(reflecting: error))
             }
             logger.info("applied migration", metadata: ["migration": .string(migration.name)])

@@ -74,11 +74,13 @@ public struct DNSResolver: DNSLookup {
 
     /// The first `nameserver` of a resolv.conf (default /etc/resolv.conf), port 53; nil when none.
     public static func systemServer(resolvConf: String = "/etc/resolv.conf") -> SocketAddress? {
+        // No readable resolv.conf is no nameserver: the server then logs that none is configured.
         guard let text = try? String(contentsOfFile: resolvConf, encoding: .utf8) else { return nil }
         for line in text.split(whereSeparator: \.isNewline) {
             let content = line.prefix { $0 != "#" && $0 != ";" }
             let words = content.split(whereSeparator: \.isWhitespace)
             guard words.count >= 2, words[0] == "nameserver" else { continue }
+            // Not an IP literal (a malformed line): the next nameserver line is tried.
             if let address = try? SocketAddress(ipAddress: String(words[1]), port: 53) { return address }
         }
         return nil

@@ -145,7 +145,12 @@ public struct DomainChecker: Service {
             // Shutting down: the claim is given back (from a task not cancelled) rather than held
             // until its lease runs out.
             let (store, now) = (self.store, clock.now())
-            await Task { try? await store.release(claim, nextCheck: now, attempts: claim.record.attempts, error: nil, now: now) }.value
+            let released = await Task { try await store.release(claim, nextCheck: now, attempts: claim.record.attempts, error: nil, now: now) }.result
+            if case .failure(let error) = released {
+                logger.notice("could not give back a domain check's claim; another pass takes it when its lease runs out", metadata: [
+                    "domain": "\(claim.record.name)", "error": "\(error)",
+                ])
+            }
             throw CancellationError()
         } catch {
             logger.warning("domain check failed", metadata: ["domain": "\(record.name)", "status": "\(record.status.rawValue)", "error": "\(error)"])

@@ -71,6 +71,11 @@ public final class HotMetrics: Sendable {
         registry.makeGauge(name: name, labels: labels, help: help).set(value)
     }
 
+    /// Drops a gauge read at scrape time: what cannot be read now is left out rather than shown stale.
+    func remove(_ name: String, help: String, labels: [(String, String)] = []) {
+        registry.unregisterGauge(registry.makeGauge(name: name, labels: labels, help: help))
+    }
+
     /// Everything in the Prometheus text format.
     public func render() -> String {
         registry.emitToString()

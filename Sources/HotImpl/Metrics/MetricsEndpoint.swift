@@ -49,18 +49,27 @@ public final class MetricsEndpoint: Sendable {
             metrics.registry.makeCounter(name: "hot_credential_cache_evictions_total", help: "Cached credentials dropped on a change")
                 .increment(by: Int64(max(0, evictions)))
         }
-        if let queue = try? await database.query("""
-            SELECT count(*) FILTER (WHERE locked_until IS NULL OR locked_until < now()),
-                   count(*) FILTER (WHERE locked_until >= now()),
-                   count(*) FILTER (WHERE locked_by IS NOT NULL AND locked_until < now()),
-                   (SELECT count(*) FROM event WHERE routed_at IS NULL)
-            FROM run_job
-            """).all((Int, Int, Int, Int).self).first {
-            let help = "Runs in the queue: waiting for a worker, or running under a lease"
-            metrics.set("hot_queue_runs", help: help, labels: [("state", "waiting")], to: Double(queue.0))
-            metrics.set("hot_queue_runs", help: help, labels: [("state", "running")], to: Double(queue.1))
-            metrics.set("hot_queue_expired_leases", help: "Runs whose worker's lease ran out (to be run again)", to: Double(queue.2))
-            metrics.set("hot_queue_events_unrouted", help: "Events acknowledged and not yet routed to handlers", to: Double(queue.3))
+        let runsHelp = "Runs in the queue: waiting for a worker, or running under a lease"
+        let expiredHelp = "Runs whose worker's lease ran out (to be run again)"
+        let unroutedHelp = "Events acknowledged and not yet routed to handlers"
+        do {
+            let queue = try await database.query("""
+                SELECT count(*) FILTER (WHERE locked_until IS NULL OR locked_until < now()),
+                       count(*) FILTER (WHERE locked_until >= now()),
+                       count(*) FILTER (WHERE locked_by IS NOT NULL AND locked_until < now()),
+                       (SELECT count(*) FROM event WHERE routed_at IS NULL)
+                FROM run_job
+                """).all((Int, Int, Int, Int).self).first ?? (0, 0, 0, 0)
+            metrics.set("hot_queue_runs", help: runsHelp, labels: [("state", "waiting")], to: Double(queue.0))
+            metrics.set("hot_queue_runs", help: runsHelp, labels: [("state", "running")], to: Double(queue.1))
+            metrics.set("hot_queue_expired_leases", help: expiredHelp, to: Double(queue.2))
+            metrics.set("hot_queue_events_unrouted", help: unroutedHelp, to: Double(queue.3))
+        } catch {
+            database.logger.warning("metrics: could not read the queue; its gauges are left out", metadata: ["error": "\(error)"])
+            metrics.remove("hot_queue_runs", help: runsHelp, labels: [("state", "waiting")])
+            metrics.remove("hot_queue_runs", help: runsHelp, labels: [("state", "running")])
+            metrics.remove("hot_queue_expired_leases", help: expiredHelp)
+            metrics.remove("hot_queue_events_unrouted", help: unroutedHelp)
         }
         return metrics.render()
     }

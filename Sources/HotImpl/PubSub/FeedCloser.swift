@@ -11,6 +11,7 @@ public struct FeedCloser: Service {
     }
 
     public func run() async throws {
+        // Throws only when this task is cancelled: the process is ending then too, so the feeds end.
         try? await gracefulShutdown()
         hub.close()
     }

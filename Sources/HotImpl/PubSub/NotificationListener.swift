@@ -56,6 +56,7 @@ public struct NotificationListener: Service {
                 caches(listening: false)
                 // Subscribers may have missed messages: they reconnect and resume from their last id.
                 hub.disconnectAll()
+                // Throws only when cancelled, which the loop's condition then sees.
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
@@ -75,8 +76,13 @@ public struct NotificationListener: Service {
     }
 
     func handle(_ text: String) async {
-        guard let payload = try? JSONCoding.decoder.decode(Payload.self, from: Data(text.utf8)) else {
-            database.logger.warning("unreadable notification", metadata: ["payload": .string(String(text.prefix(200)))])
+        let payload: Payload
+        do {
+            payload = try JSONCoding.decoder.decode(Payload.self, from: Data(text.utf8))
+        } catch {
+            database.logger.warning("unreadable notification", metadata: [
+                "payload": .string(String(text.prefix(200))), "error": "\(error)",
+            ])
             return
         }
         switch payload.k {
@@ -99,8 +105,15 @@ public struct NotificationListener: Service {
             if let env = payload.env, let event = payload.event, let data = payload.data {
                 hub.publish(StreamMessage(seq: seq, envId: env, streamId: payload.stream, projectId: payload.project, event: event,
                                           data: data, envData: payload.env_data))
-            } else if let message = try? await StreamMessages.message(seq: seq, database: database) {
-                hub.publish(message)
+            } else {
+                // Too large to travel in the notification: read from its table.
+                do {
+                    if let message = try await StreamMessages.message(seq: seq, database: database) { hub.publish(message) }
+                } catch {
+                    database.logger.warning("could not read a stream message; live feeds on this process miss it", metadata: [
+                        "seq": "\(seq)", "error": "\(error)",
+                    ])
+                }
             }
         default:
             break

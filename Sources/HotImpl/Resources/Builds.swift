@@ -76,15 +76,31 @@ extension HotService {
                                     size: file.size, buildType: "bundle", contents: contents),
                 storagePath: path, backend: storage.backend)
         } catch {
-            try? await storage.delete(path: path)
+            await deleteArchive(path, because: "its build was not recorded", context: context)
             throw error
         }
         switch creation {
         case .created(let build):
             return .created(Self.upload(build))
         case .exists(let build):
-            try? await storage.delete(path: path)
+            await deleteArchive(path, because: "a concurrent upload of the build won", context: context)
             return .ok(Self.upload(build), headers: .init(xBuildExists: "true"))
+        }
+    }
+
+    /// Removes a stored archive that no build refers to (any more). The request does not fail
+    /// when that does not work, but the archive is left behind in storage with nothing pointing
+    /// at it: the warning names it, with the request's id (the context's logger carries it).
+    func deleteArchive(_ path: String, because reason: String, context: HotRequestContext) async {
+        do {
+            try await storage.delete(path: path)
+        } catch {
+            context.logger.warning("could not delete a stored build archive; it is left behind", metadata: [
+                "storage_backend": .string(storage.backend),
+                "storage_path": .string(path),
+                "reason": .string(reason),
+                "error": .string(String(reflecting: error)),
+            ])
         }
     }
 

@@ -33,8 +33,9 @@ extension HotService {
         guard try await projects.delete(envId: existing.envId, projectId: existing.projectId) else {
             throw APIError.notFound("Project not found")
         }
-        // Its builds went with it; their archives follow (best effort: the rows are what count).
-        for path in archives { try? await storage.delete(path: path) }
+        // Its builds went with it; their archives follow (best effort: the rows are what count, and
+        // an archive that stays is logged).
+        for path in archives { await deleteArchive(path, because: "its project was deleted", context: context) }
         return .noContent
     }
 }

@@ -16,6 +16,8 @@ public struct Scheduler: Service {
         /// Firings after this instant are due.
         public var lastChecked: Date
         var crons: [String: CronExpression] = [:]
+        /// Crons that could not be read, already logged once.
+        var unreadableCrons: Set<String> = []
 
         public init(lastChecked: Date) {
             self.lastChecked = lastChecked
@@ -58,9 +60,19 @@ public struct Scheduler: Service {
             if let known = state.crons[schedule.cron] {
                 cron = known
             } else {
-                guard let parsed = try? CronExpression(schedule.cron) else { continue }
-                state.crons[schedule.cron] = parsed
-                cron = parsed
+                guard !state.unreadableCrons.contains(schedule.cron) else { continue }
+                do {
+                    cron = try CronExpression(schedule.cron)
+                } catch {
+                    // Uploads check every cron, so only a row written otherwise gets here; it never
+                    // fires, and is logged once.
+                    state.unreadableCrons.insert(schedule.cron)
+                    logger.error("a deployed schedule has a cron that cannot be read; it never fires", metadata: [
+                        "schedule_id": .string(schedule.scheduleId.lowercased), "cron": .string(schedule.cron), "error": "\(error)",
+                    ])
+                    continue
+                }
+                state.crons[schedule.cron] = cron
             }
             var next = cron.next(after: state.lastChecked)
             while let fireTime = next, fireTime <= now {

@@ -105,10 +105,21 @@ public struct WorkerPool: Service {
             }
             group.addTask {
                 while !Task.isCancelled {
+                    // Throws only when cancelled (the run ended), which the next line sees.
                     try? await Task.sleep(for: configuration.lease / 3)
                     if Task.isCancelled { break }
-                    if (try? await queue.renew(runId: request.runId, worker: worker, lease: configuration.lease)) == false {
-                        logger.warning("lost the lease of a run in flight", metadata: ["run_id": .string(request.runId.lowercased)])
+                    do {
+                        if try await queue.renew(runId: request.runId, worker: worker, lease: configuration.lease) == false {
+                            logger.warning("lost the lease of a run in flight", metadata: ["run_id": .string(request.runId.lowercased)])
+                        }
+                    } catch {
+                        // Cancelled mid-renewal: the run ended, nothing to renew any more.
+                        if Task.isCancelled { break }
+                        // Tried again at the next turn; should the lease run out meanwhile, another
+                        // worker runs the run again (at least once).
+                        logger.warning("could not renew the lease of a run in flight", metadata: [
+                            "run_id": .string(request.runId.lowercased), "error": "\(error)",
+                        ])
                     }
                 }
                 return nil
@@ -119,8 +130,14 @@ public struct WorkerPool: Service {
             return outcome
         }
         if Task.isCancelled {
-            // Stopped mid-run: the run goes back to the queue for another worker.
-            try? await queue.release(runId: request.runId, worker: worker)
+            // Stopped mid-run: the run goes back to the queue for another worker. Released from a
+            // task of its own: this one is cancelled, and a database call made in it is cancelled with it.
+            let released = await Task { try await queue.release(runId: request.runId, worker: worker) }.result
+            if case .failure(let error) = released {
+                logger.warning("could not give a stopped run back to the queue; it runs again when its lease runs out", metadata: [
+                    "run_id": .string(request.runId.lowercased), "error": "\(error)",
+                ])
+            }
             return
         }
         do {
@@ -129,6 +146,7 @@ public struct WorkerPool: Service {
             if try await queue.complete(claim, outcome: outcome, worker: worker, backoff: backoff) != nil {
                 let work = self.work
                 Task {
+                    // Nothing cancels this task: the sleep ends after the backoff.
                     try? await Task.sleep(for: backoff)
                     work.signal()
                 }

@@ -42,7 +42,13 @@ public enum DatabaseSession {
             try await cluster.stop()
             return result
         } catch {
-            try? await cluster.stop()
+            do {
+                try await cluster.stop()
+            } catch let stopError {
+                logger.warning("could not stop the local PostgreSQL after a failure; it may keep running", metadata: [
+                    "error": "\(stopError)",
+                ])
+            }
             throw error
         }
     }

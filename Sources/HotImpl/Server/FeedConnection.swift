@@ -64,7 +64,8 @@ struct FeedAwareHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     func handle(value: Value, logger: Logger) async {
         guard let first = try? await value.first.get() else {
-            // Gone before a whole request arrived.
+            // Gone before a whole request arrived (the promise fails with the channel's close):
+            // nothing to answer, nothing to report.
             value.channel.close(promise: nil)
             return
         }
@@ -279,7 +280,8 @@ struct FeedConnections: Sendable {
         removeHandler(HTTP1ToHTTPServerCodec.self, from: operations)
         removeHandler(HTTPResponseEncoder.self, from: operations)
         removeHandler(ByteToMessageHandler<HTTPRequestDecoder>.self, from: operations)
-        // An idle feed reads nothing: a small read buffer instead of NIO's 2 KiB.
+        // An idle feed reads nothing: a small read buffer instead of NIO's 2 KiB. Only a saving, and
+        // it fails only on a channel closed already, which the writes below find out.
         try? channel.syncOptions?.setOption(
             ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 4096))
 
@@ -301,6 +303,7 @@ struct FeedConnections: Sendable {
     private static func removeHandler<Handler: RemovableChannelHandler>(
         _ type: Handler.Type, from operations: ChannelPipeline.SynchronousOperations
     ) {
+        // Throws only when the handler is not (or no longer) in the pipeline: nothing to remove.
         guard let context = try? operations.context(handlerType: type) else { return }
         operations.removeHandler(context: context, promise: nil)
     }

@@ -95,7 +95,7 @@ public struct HotConfiguration: Sendable {
         let targetText = value("HOT_DOMAIN_TARGET")
         let target: String
         do {
-            // Unset: this machine's name, when it is a usable host name.
+            // Unset: this machine's name, when it is a usable host name (else "localhost").
             target = try targetText.map { try DomainName.normalize($0, minimumLabels: 1) }
                 ?? (try? DomainName.normalize(ProcessInfo.processInfo.hostName, minimumLabels: 1)) ?? "localhost"
         } catch {

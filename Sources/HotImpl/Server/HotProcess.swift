@@ -91,11 +91,29 @@ extension HotProcess {
     /// Spool files an hour old belong to uploads no process is reading any more (one that died
     /// mid-upload): they go at start.
     static func sweepSpool(_ directory: URL, logger: Logger) {
-        let files = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
+        let fileManager = FileManager.default
+        let files: [URL]
+        do {
+            files = try fileManager.contentsOfDirectory(at: directory, includingPropertiesForKeys: [.contentModificationDateKey])
+        } catch {
+            // None before the first upload: nothing to sweep.
+            guard fileManager.fileExists(atPath: directory.path) else { return }
+            logger.warning("could not list the upload spool to sweep it", metadata: ["path": "\(directory.path)", "error": "\(error)"])
+            return
+        }
         let cutoff = Date().addingTimeInterval(-3600)
         for file in files where file.pathExtension == "part" {
+            // No date readable: the file went meanwhile (removing it then finds nothing), or it
+            // counts as old.
             let modified = (try? file.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? .distantPast
-            if modified < cutoff { try? FileManager.default.removeItem(at: file) }
+            guard modified < cutoff else { continue }
+            do {
+                try fileManager.removeItem(at: file)
+            } catch where !fileManager.fileExists(atPath: file.path) {
+                continue
+            } catch {
+                logger.warning("could not remove an abandoned upload spool file", metadata: ["path": "\(file.path)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ public struct FileBuildStorage: BuildStorage {
             guard renameErrno == EXDEV else {
                 throw BuildStorageError.failed("cannot move \(file.path) to \(destination): \(String(cString: strerror(renameErrno)))")
             }
-            try await Self.copyIntoPlace(from: file.path, to: destination)
+            try await Self.copyIntoPlace(from: file.path, to: destination, logger: logger)
             try await FileSystem.shared.removeItem(at: FilePath(file.path), strategy: .platformDefault, recursively: false)
             return destination
         } catch let error as BuildStorageError {
@@ -56,7 +56,8 @@ public struct FileBuildStorage: BuildStorage {
 
     /// Streams the file in 64 KiB chunks; the file is opened only when the body is written.
     public func open(path: String) async throws -> StoredArchive {
-        // A path this storage cannot hold (another data directory, say) holds no archive here.
+        // A path this storage cannot hold (another data directory, say) holds no archive here: the
+        // error's reason is that, and notFound says so.
         guard let resolved = try? resolve(path: path) else { throw BuildStorageError.notFound(path) }
         let info: FileInfo?
         do {
@@ -118,7 +119,7 @@ public struct FileBuildStorage: BuildStorage {
 
     /// Copies to a hidden temporary sibling, then renames it over `destination`, so a reader never sees
     /// a half-copied archive.
-    static func copyIntoPlace(from source: String, to destination: String) async throws {
+    static func copyIntoPlace(from source: String, to destination: String, logger: Logger) async throws {
         let directory = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
         let temporary = directory + "/.\(name).\(UUID().uuidString).partial"
@@ -129,7 +130,14 @@ public struct FileBuildStorage: BuildStorage {
                 throw BuildStorageError.failed("cannot move \(temporary) to \(destination): \(String(cString: strerror(code)))")
             }
         } catch {
-            _ = try? await FileSystem.shared.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: false)
+            // A temporary file that does not exist (the copy never began) is no error here.
+            do {
+                try await FileSystem.shared.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: false)
+            } catch let removeError {
+                logger.warning("could not remove a partial copy of a build archive; it is left behind", metadata: [
+                    "path": "\(temporary)", "error": "\(removeError)",
+                ])
+            }
             throw error
         }
     }

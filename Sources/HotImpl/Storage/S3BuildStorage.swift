@@ -201,6 +201,8 @@ public struct S3BuildStorage: BuildStorage {
             return
         }
         try await Self.expectSuccess(response, operation: "DELETE", path: target.url)
+        // The object is deleted; the body (normally empty) is read only so the connection can be
+        // reused, and one that cannot be read changes nothing.
         _ = try? await response.body.collect(upTo: Self.maxErrorBody)
     }
 

@@ -60,6 +60,7 @@ public struct Database: Sendable {
                         guard !connection.isClosed else { throw LentClosed() }
                         return try await body(connection)
                     } catch is LentClosed {
+                        // Waits for the close to complete; one that completes with an error is over too.
                         try? await connection.closeFuture.get()
                         throw LentClosed()
                     }

@@ -101,7 +101,8 @@ enum DatabaseCall {
                     continue
                 }
                 if connection.isClosed {
-                    // Give it one more turn to fail by itself (the usual case), then leave it.
+                    // Give it one more turn to fail by itself (the usual case), then leave it. A
+                    // sleep cut short is the watch's cancellation: the work ended.
                     guard (try? await Task.sleep(for: wait)) != nil else { return }
                     if outcome.give(.failure(connectionLost())) {
                         logger.warning("a database call on a connection PostgreSQL closed did not end; answered 503 and left behind")

@@ -175,7 +175,16 @@ public struct RunQueue: Sendable {
     private func prepare(runId: UUID, envId: UUID, streamId: UUID, projectId: UUID, buildId: UUID, runType: String,
                          eventId: UUID?, scheduleId: UUID?, ns: String, name: String, metaText: String, attempt: Int,
                          contexts: ContextStore) async throws -> Claim {
-        let meta = (try? JSONValue.parse(Data(metaText.utf8))) ?? .object([:])
+        let meta: JSONValue
+        do {
+            meta = try JSONValue.parse(Data(metaText.utf8))
+        } catch {
+            // jsonb's text always parses; should it not, the run goes without its handler's meta.
+            database.logger.warning("a handler's meta could not be read; the run is sent without it", metadata: [
+                "run_id": .string(runId.lowercased), "error": "\(error)",
+            ])
+            meta = .object([:])
+        }
         var event: RuntimeRequest.Event?
         if let eventId {
             let rows = try await database.query("""

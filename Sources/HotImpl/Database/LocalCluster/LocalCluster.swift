@@ -233,11 +233,16 @@ public actor LocalCluster {
         if PGPaths.clusterVersion(dataDirectory) != nil { return }  // another process just created it
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) {
-            let contents = (try? fm.contentsOfDirectory(atPath: dataDirectory)) ?? []
-            if !isDirectory.boolValue || !contents.isEmpty {
-                throw LocalClusterError.unusableDirectory(
-                    path: dataDirectory, reason: "it exists but is not a PostgreSQL cluster (no PG_VERSION); move it away or empty it")
+            let notACluster = LocalClusterError.unusableDirectory(
+                path: dataDirectory, reason: "it exists but is not a PostgreSQL cluster (no PG_VERSION); move it away or empty it")
+            guard isDirectory.boolValue else { throw notACluster }
+            let contents: [String]
+            do {
+                contents = try fm.contentsOfDirectory(atPath: dataDirectory)
+            } catch {
+                throw LocalClusterError.unusableDirectory(path: dataDirectory, reason: "it cannot be listed: \(error.localizedDescription)")
             }
+            guard contents.isEmpty else { throw notACluster }
         }
         do {
             try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -245,13 +250,25 @@ public actor LocalCluster {
             throw LocalClusterError.unusableDirectory(path: parent, reason: "\(error.localizedDescription)")
         }
         if let account { try PGPaths.checkReachable(dataDirectory, by: account) }
-        PGPaths.removeAbandonedInitdbDirectories(parent: parent, name: name)
+        PGPaths.removeAbandonedInitdbDirectories(parent: parent, name: name, logger: logger)
 
         let staging = "\(parent)/.\(name).initdb.\(getpid())"
+        // One left by this process's own earlier attempt, if any (usually none: nothing to remove).
+        // Should it stay, the mkdir below fails and says so.
         try? fm.removeItem(atPath: staging)
         guard mkdir(staging, 0o700) == 0 else { throw LocalClusterError.systemCallFailed(call: "mkdir \(staging)", errno: errno) }
         var keepStaging = false
-        defer { if !keepStaging { try? fm.removeItem(atPath: staging) } }
+        defer {
+            if !keepStaging {
+                do {
+                    try fm.removeItem(atPath: staging)
+                } catch {
+                    logger.warning("could not remove initdb's staging directory; the next start removes it", metadata: [
+                        "path": "\(staging)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
         if let account {
             guard chown(staging, account.uid, account.gid) == 0 else { throw LocalClusterError.systemCallFailed(call: "chown \(staging)", errno: errno) }
         }
@@ -356,6 +373,7 @@ public actor LocalCluster {
                     }
                     throw LocalClusterError.startFailed(status: status.description, logTail: tail)
                 }
+                // Absent or half-written while postgres starts: polled again.
                 if let pidFile = try? PGPostmaster.readPIDFile(dataDirectory: dataDirectory),
                    pidFile.pid == pid, pidFile.status == "ready"
                 {
@@ -368,7 +386,13 @@ public actor LocalCluster {
                     do {
                         try await ensureDatabase(endpoint: endpoint, binaries: binaries)
                     } catch {
-                        try? await stopLocked()
+                        do {
+                            try await stopLocked()
+                        } catch let stopError {
+                            logger.warning("could not stop the PostgreSQL started for a failed start; it may keep running", metadata: [
+                                "pid": "\(pid)", "error": "\(stopError)",
+                            ])
+                        }
                         throw error
                     }
                     return endpoint

@@ -20,7 +20,8 @@ struct PGBinaries: Sendable {
             guard let found = PGBinaries(directory: directory) else {
                 throw LocalClusterError.binariesNotFound(searched: [directory])
             }
-            if let clusterVersion, let version = await found.majorVersion(), version != clusterVersion {
+            // A version that cannot be read is not a mismatch: starting it will say what is wrong.
+            if let clusterVersion, case .success(let version) = await found.majorVersion(), version != clusterVersion {
                 throw LocalClusterError.versionMismatch(
                     dataDirectory: dataDirectory, clusterVersion: clusterVersion, found: ["\(directory) (PostgreSQL \(version))"])
             }
@@ -46,6 +47,7 @@ struct PGBinaries: Sendable {
             ("/usr/lib/postgresql", "", "/bin"), ("/usr", "pgsql-", "/bin"),
             ("/opt/homebrew/opt", "postgresql@", "/bin"), ("/usr/local/opt", "postgresql@", "/bin"),
         ] {
+            // Most of these do not exist on a given machine: none found there is the answer.
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: pattern.0)) ?? []
             let versions = entries.compactMap { entry -> (String, [Int])? in
                 guard entry.hasPrefix(pattern.1) else { return nil }
@@ -61,9 +63,13 @@ struct PGBinaries: Sendable {
         guard let clusterVersion else { return candidates[0] }
         var found: [String] = []
         for candidate in candidates {
-            let version = await candidate.majorVersion()
-            if version == clusterVersion { return candidate }
-            found.append("\(candidate.directory) (PostgreSQL \(version ?? "?"))")
+            switch await candidate.majorVersion() {
+            case .success(let version):
+                if version == clusterVersion { return candidate }
+                found.append("\(candidate.directory) (PostgreSQL \(version))")
+            case .failure(let problem):
+                found.append("\(candidate.directory) (version unknown: \(problem))")
+            }
         }
         throw LocalClusterError.versionMismatch(dataDirectory: dataDirectory, clusterVersion: clusterVersion, found: found)
     }
@@ -80,13 +86,26 @@ struct PGBinaries: Sendable {
         self.psql = psql
     }
 
-    /// "15" from `postgres (PostgreSQL) 15.18 (Debian ...)`.
-    func majorVersion() async -> String? {
-        guard let result = try? await PGChildren.run(postgres, arguments: ["-V"], account: nil, timeout: .seconds(10)),
-              result.succeeded,
-              let range = result.stdout.range(of: "(PostgreSQL) ")
-        else { return nil }
-        let major = result.stdout[range.upperBound...].prefix { $0.isNumber }
-        return major.isEmpty ? nil : String(major)
+    /// Why `postgres -V` told no version.
+    struct UnknownVersion: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// "15" from `postgres (PostgreSQL) 15.18 (Debian ...)`, or why there is none.
+    func majorVersion() async -> Result<String, UnknownVersion> {
+        let result: PGChildren.Result
+        do {
+            result = try await PGChildren.run(postgres, arguments: ["-V"], account: nil, timeout: .seconds(10))
+        } catch {
+            return .failure(UnknownVersion(description: "\(postgres) -V: \(error)"))
+        }
+        guard result.succeeded else {
+            return .failure(UnknownVersion(description: "\(postgres) -V: \(result.status) \(result.stderr.prefix(200))"))
+        }
+        let major = result.stdout.range(of: "(PostgreSQL) ").map { result.stdout[$0.upperBound...].prefix { $0.isNumber } } ?? ""
+        guard !major.isEmpty else {
+            return .failure(UnknownVersion(description: "\(postgres) -V printed no version: \(result.stdout.prefix(200))"))
+        }
+        return .success(String(major))
     }
 }

@@ -120,6 +120,8 @@ enum PGChildren {
                     }
                 }
                 group.addTask {
+                    // Cancelled once the program has finished (or with the caller, which must end
+                    // the program too): either way the sleep is over, which is all it tells.
                     try? await Task.sleep(for: timeout)
                     return nil
                 }
@@ -252,6 +254,7 @@ final class PGServerProcess: Sendable {
                 guard let id else { return continuation.resume(returning: state.withLock { $0.status }) }
                 // Not a child of the caller's task: its cancellation must not cut the wait short.
                 Task {
+                    // Nothing cancels this task: the sleep ends at the timeout.
                     try? await Task.sleep(for: timeout)
                     let waiter = self.state.withLock { $0.exitWaiters.removeValue(forKey: id) }
                     waiter?.resume(returning: nil)
@@ -278,7 +281,8 @@ struct PGPause {
     }
 
     static func sleep(_ duration: Duration) async {
-        // An unstructured task does not inherit the caller's cancellation.
+        // An unstructured task does not inherit the caller's cancellation: nothing cancels it, so
+        // the sleep never throws.
         await Task { try? await Task.sleep(for: duration) }.value
     }
 }

@@ -1,6 +1,7 @@
 // Paths, the server log and text helpers of the managed cluster.
 
 import Foundation
+import Logging
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,8 @@ enum PGPaths {
             .split(separator: ":").map(String.init).filter { !$0.isEmpty }
     }
 
-    /// The major version in `<data>/PG_VERSION`, nil when there is no cluster.
+    /// The major version in `<data>/PG_VERSION`, nil when there is no cluster. (An unreadable file
+    /// reads as none too: initialising then refuses the directory, which is not empty, by name.)
     static func clusterVersion(_ dataDirectory: String) -> String? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/PG_VERSION", encoding: .utf8) else { return nil }
         let version = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -66,12 +68,19 @@ enum PGPaths {
     }
 
     /// Removes `.<name>.initdb.<pid>` directories left by an initdb whose process is gone.
-    static func removeAbandonedInitdbDirectories(parent: String, name: String) {
+    static func removeAbandonedInitdbDirectories(parent: String, name: String, logger: Logger) {
         let prefix = ".\(name).initdb."
+        // `parent` was just created: a listing that fails here fails initdb's own steps next, loudly.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(prefix) {
             guard let pid = Int32(entry.dropFirst(prefix.count)), pid != getpid() else { continue }
             if kill(pid, 0) != 0, errno == ESRCH {
-                try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+                do {
+                    try FileManager.default.removeItem(atPath: parent + "/" + entry)
+                } catch {
+                    logger.warning("could not remove an abandoned initdb directory", metadata: [
+                        "path": "\(parent)/\(entry)", "error": "\(error)",
+                    ])
+                }
             }
         }
     }

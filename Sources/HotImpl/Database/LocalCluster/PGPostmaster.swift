@@ -54,6 +54,8 @@ enum PGPostmaster {
         guard pid > 0 else { return .gone }
         if kill(pid, 0) != 0, errno == ESRCH { return .gone }
         #if os(Linux)
+        // What /proc cannot tell (the process went meanwhile, say) is no evidence either way: the
+        // next check decides.
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
            let close = stat.lastIndex(of: ")")
         {
@@ -78,6 +80,7 @@ enum PGPostmaster {
     /// Removes postmaster.pid (and the socket lock file naming the same pid), but only if they
     /// still hold what was read: never a file a new postmaster just wrote.
     static func removeStaleLockFiles(_ pidFile: PIDFile, dataDirectory: String) {
+        // A file that cannot be read (gone, or being rewritten) is not the one read: it stays.
         if let current = try? readPIDFile(dataDirectory: dataDirectory), current == pidFile {
             unlink(dataDirectory + "/postmaster.pid")
         }
