@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// claimed in the database, so each creates exactly one run however many processes tick. Firings
 /// missed while no scheduler ran are not replayed: each pass looks only at the time since the last.
 public struct Scheduler: Service {
-    let queue: RunQueue
+    let router: RunRouter
     let clock: any WallClock
     let interval: Duration
     let logger: Logger
@@ -26,7 +26,7 @@ public struct Scheduler: Service {
 
     public init(database: Database, pubsub: any PubSub, clock: any WallClock = SystemWallClock(), interval: Duration = .seconds(1),
                 logger: Logger) {
-        self.queue = RunQueue(database: database, pubsub: pubsub)
+        self.router = RunRouter(database: database, pubsub: pubsub)
         self.clock = clock
         self.interval = interval
         self.logger = logger
@@ -55,7 +55,7 @@ public struct Scheduler: Service {
         let now = clock.now()
         defer { state.lastChecked = now }
         var queued: [UUID] = []
-        for schedule in try await queue.deployedSchedules() {
+        for schedule in try await router.deployedSchedules() {
             let cron: CronExpression
             if let known = state.crons[schedule.cron] {
                 cron = known
@@ -76,7 +76,7 @@ public struct Scheduler: Service {
             }
             var next = cron.next(after: state.lastChecked)
             while let fireTime = next, fireTime <= now {
-                if let runId = try await queue.fire(schedule, at: fireTime) { queued.append(runId) }
+                if let runId = try await router.fire(schedule, at: fireTime) { queued.append(runId) }
                 next = cron.next(after: fireTime)
             }
         }

@@ -25,7 +25,8 @@ public struct WorkerPool: Service {
         }
     }
 
-    let queue: RunQueue
+    let router: RunRouter
+    let queue: LeaseQueue
     let contexts: ContextStore
     let runtime: (any Runtime)?
     let work: WorkSignal
@@ -36,7 +37,8 @@ public struct WorkerPool: Service {
 
     public init(database: Database, pubsub: any PubSub, secrets: SecretBox, runtime: (any Runtime)?, work: WorkSignal,
                 configuration: Configuration = .init(), logger: Logger) {
-        self.queue = RunQueue(database: database, pubsub: pubsub)
+        self.router = RunRouter(database: database, pubsub: pubsub)
+        self.queue = LeaseQueue(database: database, pubsub: pubsub)
         self.contexts = ContextStore(database: database, box: secrets)
         self.runtime = runtime
         self.work = work
@@ -74,7 +76,7 @@ public struct WorkerPool: Service {
         while !Task.isCancelled, !stopping.isSet {
             var busy = false
             do {
-                busy = try await queue.route() > 0
+                busy = try await router.route() > 0
                 if let runtime, let claim = try await queue.claim(worker: worker, lease: configuration.lease, contexts: contexts) {
                     busy = true
                     await execute(claim, runtime: runtime, worker: worker)
@@ -89,7 +91,7 @@ public struct WorkerPool: Service {
     }
 
     /// Runs one claimed run, renewing its lease meanwhile, and records the outcome.
-    func execute(_ claim: RunQueue.Claim, runtime: any Runtime, worker: String) async {
+    func execute(_ claim: LeaseQueue.Claim, runtime: any Runtime, worker: String) async {
         let request = claim.request
         let queue = self.queue
         let logger = self.logger

@@ -1,0 +1,143 @@
+import Foundation
+import HotRuntime
+import Logging
+import PostgresNIO
+
+/// The durable queue of runs: a worker claims the next ready run under a lease, renews the lease
+/// while the run is in flight, and completes it (or gives it back); a worker that dies loses its
+/// lease and the run is claimed again. Every step is a transaction that also writes its live
+/// messages (`RunPayloads`), so what subscribers see is what committed.
+public struct LeaseQueue: Sendable {
+    let database: Database
+    let payloads: RunPayloads
+
+    public init(database: Database, pubsub: any PubSub) {
+        self.database = database
+        self.payloads = RunPayloads(database: database, pubsub: pubsub)
+    }
+
+    /// A run a worker holds.
+    public struct Claim: Sendable {
+        public var request: RuntimeRequest
+        public var attempt: Int
+        /// `retry` of the handler's meta: how many times a failure is retried.
+        public var retries: Int
+    }
+
+    /// Claims the next ready run (FOR UPDATE SKIP LOCKED) under a lease and marks it running
+    /// (`run:start`). A run whose earlier worker lost its lease is claimed again.
+    public func claim(worker: String, lease: Duration, contexts: ContextStore) async throws -> Claim? {
+        let claimed = try await database.transaction { connection -> RunPayloads.ClaimedRun? in
+            let logger = database.logger
+            let rows = try await connection.query("""
+                WITH j AS (
+                    UPDATE run_job SET locked_until = now() + make_interval(secs => \(Self.seconds(lease))), locked_by = \(worker)
+                    WHERE run_id = (
+                        SELECT run_id FROM run_job
+                        WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
+                        ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    RETURNING run_id
+                )
+                UPDATE run r SET status = 'running', start_time = now(), stop_time = NULL, result = NULL
+                FROM j WHERE r.run_id = j.run_id
+                RETURNING \(unescaped: RunPayloads.ClaimedRun.columns)
+                """, logger: logger).all(RunPayloads.ClaimedRun.Row.self)
+            guard let run = rows.first.map(RunPayloads.ClaimedRun.init) else { return nil }
+            guard run.isRunnable else {
+                // Its project or build is gone: nothing can run it.
+                try await finish(runId: run.runId, status: "failed", result: .string("the run's project or build no longer exists"),
+                                 worker: worker, connection: connection)
+                return nil
+            }
+            try await payloads.publish(runId: run.runId, event: .start, connection: connection)
+            return run
+        }
+        guard let claimed else { return nil }
+        do {
+            return try await payloads.request(for: claimed, contexts: contexts)
+        } catch {
+            // A run that cannot even be prepared (its context no longer decrypts, say) fails now
+            // rather than coming back with every lease.
+            database.logger.error("could not prepare a run", metadata: ["run_id": .string(claimed.runId.lowercased), "error": "\(error)"])
+            _ = try await database.transaction { connection in
+                try await finish(runId: claimed.runId, status: "failed", result: .string("the run could not be prepared for the runtime"),
+                                 worker: worker, connection: connection)
+            }
+            return nil
+        }
+    }
+
+    /// Extends the lease of a run this worker holds; false when it lost it.
+    public func renew(runId: UUID, worker: String, lease: Duration) async throws -> Bool {
+        !(try await database.query("""
+            UPDATE run_job SET locked_until = now() + make_interval(secs => \(Self.seconds(lease)))
+            WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
+            """).all(UUID.self)).isEmpty
+    }
+
+    /// Gives a claimed run back to the queue at once (its worker is stopping).
+    public func release(runId: UUID, worker: String) async throws {
+        try await database.query("""
+            UPDATE run_job SET locked_until = NULL, locked_by = NULL WHERE run_id = \(runId) AND locked_by = \(worker)
+            """)
+    }
+
+    /// Ends a claimed run with its outcome (`run:stop` or `run:fail`). A failure with retries
+    /// left queues a new run linked by `origin_run_id`, available after `backoff`.
+    /// Returns the retry's run id, if one was queued.
+    @discardableResult
+    public func complete(_ claim: Claim, outcome: RuntimeOutcome, worker: String, backoff: Duration) async throws -> UUID? {
+        try await database.transaction { connection in
+            let logger = database.logger
+            let runId = claim.request.runId
+            let (status, result): (String, JSONValue) = switch outcome {
+            case .succeeded(let value): ("succeeded", value)
+            case .failed(let error): ("failed", error)
+            }
+            guard try await finish(runId: runId, status: status, result: result, worker: worker, connection: connection) else {
+                return nil
+            }
+            guard status == "failed", claim.attempt <= claim.retries else { return nil }
+            let retryId = UUID.v7()
+            try await connection.query("""
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, schedule_id, origin_run_id, run_type, status,
+                                 event_handler_id, ns, var, meta, attempt)
+                SELECT \(retryId), env_id, project_id, build_id, stream_id, event_id, schedule_id, run_id, run_type, 'queued',
+                       event_handler_id, ns, var, meta, attempt + 1
+                FROM run WHERE run_id = \(runId)
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO run_job (run_id, available_at) VALUES (\(retryId), now() + make_interval(secs => \(Self.seconds(backoff))))
+                """, logger: logger)
+            return retryId
+        }
+    }
+
+    /// `stream:data`: what the runtime streams while a run is in flight.
+    public func publishData(_ data: RuntimeData, of request: RuntimeRequest) async throws {
+        try await payloads.publishData(data, of: request)
+    }
+
+    /// Records the run's end and releases its job, with the live message. False when the run was
+    /// no longer this worker's to finish (its lease went to another worker, which runs it again).
+    @discardableResult
+    func finish(runId: UUID, status: String, result: JSONValue, worker: String, connection: PostgresConnection) async throws -> Bool {
+        let logger = database.logger
+        let released = try await connection.query("""
+            DELETE FROM run_job WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
+            """, logger: logger).all(UUID.self)
+        guard !released.isEmpty else { return false }
+        database.metrics?.runEnded(status: status)
+        let resultText = String(decoding: try result.serialized(), as: UTF8.self)
+        try await connection.query("""
+            UPDATE run SET status = \(status), result = \(resultText)::jsonb, stop_time = now() WHERE run_id = \(runId)
+            """, logger: logger)
+        try await payloads.publish(runId: runId, event: status == "succeeded" ? .stop : .fail, connection: connection)
+        return true
+    }
+
+    /// A duration as the fractional seconds `make_interval` takes.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

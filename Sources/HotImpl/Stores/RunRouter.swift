@@ -1,0 +1,128 @@
+import Foundation
+import Generated
+import HotRuntime
+import Logging
+import PostgresNIO
+
+/// Where runs come from: events routed to the handlers of the deployed builds, and schedule firings.
+/// Each step is a transaction that also writes its live messages, so what subscribers see is what
+/// committed; queued runs wake the workers (`LeaseQueue` hands them out).
+public struct RunRouter: Sendable {
+    let database: Database
+    let pubsub: any PubSub
+
+    public init(database: Database, pubsub: any PubSub) {
+        self.database = database
+        self.pubsub = pubsub
+    }
+
+    // MARK: Events
+
+    /// A handler of a deployed build of an active project, as routing reads it.
+    struct HandlerRow {
+        var handlerId: UUID
+        var buildId: UUID
+        var projectId: UUID
+        var ns: String
+        var name: String
+        var metaJSON: String
+
+        init(_ row: (UUID, UUID, UUID, String, String, String)) {
+            (handlerId, buildId, projectId, ns, name, metaJSON) = row
+        }
+    }
+
+    /// Routes up to `limit` events: one queued run per matching handler of the deployed builds of
+    /// the env's active projects; the event is then handled (`event:handled`), with or without
+    /// runs. Returns how many events were routed.
+    public func route(limit: Int = 20) async throws -> Int {
+        try await database.transaction { connection in
+            let logger = database.logger
+            let events = try await connection.query("""
+                SELECT event_id, env_id, stream_id, event_type FROM event WHERE routed_at IS NULL
+                ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, logger: logger).all((UUID, UUID, UUID, String).self)
+            var queued = 0
+            for (eventId, envId, streamId, eventType) in events {
+                let handlers = try await connection.query("""
+                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text
+                    FROM event_handler h
+                    JOIN build b ON b.build_id = h.build_id AND b.deployed
+                    JOIN project p ON p.project_id = h.project_id AND p.active
+                    WHERE p.env_id = \(envId) AND h.event_type = \(eventType)
+                    ORDER BY h.project_id, h.position
+                    """, logger: logger).all((UUID, UUID, UUID, String, String, String).self).map(HandlerRow.init)
+                if !handlers.isEmpty {
+                    let ids = handlers.map { _ in UUID.v7() }
+                    try await connection.query("""
+                        INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status,
+                                         event_handler_id, ns, var, meta)
+                        SELECT id, \(envId), project_id, build_id, \(streamId), \(eventId), 'event', 'queued', handler_id, ns, var, meta::jsonb
+                        FROM unnest(\(ids), \(handlers.map(\.projectId)), \(handlers.map(\.buildId)), \(handlers.map(\.handlerId)),
+                                    \(handlers.map(\.ns)), \(handlers.map(\.name)), \(handlers.map(\.metaJSON)))
+                             AS h(id, project_id, build_id, handler_id, ns, var, meta)
+                        """, logger: logger)
+                    try await connection.query("INSERT INTO run_job (run_id) SELECT unnest(\(ids))", logger: logger)
+                    queued += ids.count
+                }
+                try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
+                try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvEventHandledEvent(
+                    eventId: eventId, streamId: streamId, eventType: eventType, type: EnvEventHandledEvent.event, envId: envId,
+                    runCount: handlers.count)), on: connection, logger: logger)
+            }
+            if queued > 0 { try await Notifications.wakeWorkers(on: connection, logger: logger) }
+            return events.count
+        }
+    }
+
+    // MARK: Schedules
+
+    /// A schedule of a deployed build of an active project.
+    public struct DeployedSchedule: Sendable, Equatable {
+        public var scheduleId: UUID
+        public var envId: UUID
+        public var projectId: UUID
+        public var buildId: UUID
+        public var cron: String
+        public var ns: String
+        public var `var`: String
+        public var metaJSON: String
+    }
+
+    public func deployedSchedules() async throws -> [DeployedSchedule] {
+        try await database.query("""
+            SELECT s.schedule_id, p.env_id, s.project_id, s.build_id, s.cron, s.ns, s.var, s.meta::text
+            FROM schedule s
+            JOIN build b ON b.build_id = s.build_id AND b.deployed
+            JOIN project p ON p.project_id = s.project_id AND p.active
+            """).all((UUID, UUID, UUID, UUID, String, String, String, String).self).map {
+            DeployedSchedule(scheduleId: $0.0, envId: $0.1, projectId: $0.2, buildId: $0.3, cron: $0.4, ns: $0.5, var: $0.6, metaJSON: $0.7)
+        }
+    }
+
+    /// Queues the run of one schedule firing, unless another process already did (the firing's row
+    /// is the claim). Returns the run id when this call queued it.
+    public func fire(_ schedule: DeployedSchedule, at fireTime: Date) async throws -> UUID? {
+        try await database.transaction { connection in
+            let logger = database.logger
+            let runId = UUID.v7()
+            let claimed = try await connection.query("""
+                INSERT INTO schedule_firing (schedule_id, fire_time, run_id) VALUES (\(schedule.scheduleId), \(fireTime), \(runId))
+                ON CONFLICT DO NOTHING RETURNING run_id
+                """, logger: logger).all(UUID.self)
+            guard !claimed.isEmpty else { return nil }
+            let streamId = UUID.v7()
+            try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(schedule.envId))", logger: logger)
+            try await connection.query("""
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta)
+                VALUES (\(runId), \(schedule.envId), \(schedule.projectId), \(schedule.buildId), \(streamId), \(schedule.scheduleId),
+                        'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb)
+                """, logger: logger)
+            try await connection.query("INSERT INTO run_job (run_id) VALUES (\(runId))", logger: logger)
+            try await pubsub.publish(.init(envId: schedule.envId, streamId: streamId, EnvStreamCreatedEvent.created(streamId, in: schedule.envId)),
+                                     on: connection, logger: logger)
+            try await Notifications.wakeWorkers(on: connection, logger: logger)
+            return runId
+        }
+    }
+}
