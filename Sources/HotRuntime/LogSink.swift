@@ -9,8 +9,13 @@ import Synchronization
 /// a slow or stalled stderr (a full pipe) slows no request. The writer takes whatever has gathered
 /// since its last write, so under load one `write(2)` carries many lines. Past `capacity` bytes
 /// waiting, lines are dropped and counted, and a line saying how many follows once there is room.
-/// Lines of `error` and above are written before `log` returns, as is everything at `flush()`
-/// (called at exit), so what precedes a crash or an exit is not lost.
+/// Lines of `error` and above are written before `log` returns, as is everything at `flush()`, so
+/// what precedes a crash is not lost.
+///
+/// `finish()` (at the end of the process's lifecycle) writes what is queued and ends the thread;
+/// from then on every line is written before `log` returns, on the caller's thread (nothing is
+/// dropped for want of a writer: the lines after the lifecycle, few and at exit, are the ones that
+/// say why it ended).
 public final class LogSink: Sendable {
     /// The process's standard error.
     public static let standardError = LogSink(fileDescriptor: 2)
@@ -20,6 +25,8 @@ public final class LogSink: Sendable {
         var dropped = 0
         /// The writer has been told there is something to write and has not taken it yet.
         var signalled = false
+        /// `finish()` was called: the writer ends after its next batch, lines are written at once.
+        var finished = false
     }
 
     private let fileDescriptor: Int32
@@ -28,35 +35,42 @@ public final class LogSink: Sendable {
     /// Held across taking and writing a batch, so batches reach the descriptor in order.
     private let writing = Mutex(())
     private let wakeUp = DispatchSemaphore(value: 0)
+    /// Entered while the writer thread runs.
+    private let writer = DispatchGroup()
 
     public init(fileDescriptor: Int32, capacity: Int = 4 << 20) {
         self.fileDescriptor = fileDescriptor
         self.capacity = capacity
+        writer.enter()
         Thread.detachNewThread { [self] in
             while true {
                 wakeUp.wait()
+                let finished = pending.withLock { $0.finished }
                 // A moment for more lines to gather: at most a hundred wake-ups and writes a second
                 // (each one a context switch on a busy machine; errors do not wait for it).
-                usleep(10_000)
+                if !finished { usleep(10_000) }
                 drain()
+                // Every line queued before `finish()` set the flag was in that batch.
+                if finished { break }
             }
+            writer.leave()
         }
     }
 
     /// Queues one line (its text, without the newline; one is added).
     public func append(_ line: [UInt8], urgent: Bool = false) {
-        let wake: Bool = pending.withLock { pending in
+        let (wake, finished) = pending.withLock { pending -> (Bool, Bool) in
             guard pending.bytes.count + line.count < capacity else {
                 pending.dropped += 1
-                return false
+                return (false, pending.finished)
             }
             pending.bytes.append(contentsOf: line)
             pending.bytes.append(UInt8(ascii: "\n"))
-            guard !pending.signalled else { return false }
+            guard !pending.signalled, !pending.finished else { return (false, pending.finished) }
             pending.signalled = true
-            return true
+            return (true, false)
         }
-        if urgent {
+        if urgent || finished {
             drain()
         } else if wake {
             wakeUp.signal()
@@ -66,6 +80,23 @@ public final class LogSink: Sendable {
     /// Writes everything queued, before returning.
     public func flush() {
         drain()
+    }
+
+    /// Writes everything queued and ends the writer thread, before returning; lines logged from
+    /// then on are written before `log` returns. Calling it again (from any thread) only waits for
+    /// the end of the thread.
+    public func finish() {
+        let first = pending.withLock { pending in
+            defer { pending.finished = true }
+            return !pending.finished
+        }
+        if first { wakeUp.signal() }
+        writer.wait()
+    }
+
+    /// Whether the writer thread has ended (for tests).
+    var writerEnded: Bool {
+        writer.wait(timeout: .now()) == .success
     }
 
     private func drain() {

@@ -28,26 +28,35 @@ struct Setup {
             throw ValidationError("\(error)")
         }
         let level = configuration.logLevel
-        // Lines are written by a thread of their own, in batches (no request waits on stderr);
-        // whatever is queued is written at exit.
+        // Lines are written by a thread of their own, in batches (no request waits on stderr),
+        // until the command's work is done (`runReportingFailure`); whatever is queued is written
+        // at exit too, should the process end another way.
         LoggingSystem.bootstrap { label in HotLogHandler(label: label, level: level) }
         atexit { LogSink.standardError.flush() }
         return Setup(configuration: configuration, logger: Logger(label: "hot-server"))
     }
 }
 
-/// Runs `body` and turns any failure into a one-line reason on stderr and a non-zero exit.
+/// Runs `body` (the command's whole lifecycle: for `serve` and `worker`, until their service group
+/// returns), then ends the log's thread, and turns any failure into a one-line reason on stderr
+/// and a non-zero exit.
 func runReportingFailure(_ body: () async throws -> Void) async throws {
+    let failure: (any Error)?
     do {
         try await body()
-        LogSink.standardError.flush()
-    } catch let error as ValidationError {
-        throw error
-    } catch is CancellationError {
-        return
+        failure = nil
     } catch {
-        // The log's lines come before the reason.
-        LogSink.standardError.flush()
+        failure = error
+    }
+    // Every line logged so far is written (before the reason, if any) and the thread ends; a line
+    // logged after this is written before `log` returns.
+    LogSink.standardError.finish()
+    switch failure {
+    case nil, is CancellationError:
+        return
+    case let error as ValidationError:
+        throw error
+    case let error?:
         FileHandle.standardError.write(Data("hot-server: \(String(reflecting: error).split(separator: "\n").joined(separator: " "))\n".utf8))
         throw ExitCode.failure
     }

@@ -17,7 +17,7 @@ struct CredentialCacheUnitTests {
         let cache = CredentialCache()
         let entry = found()
         #expect(cache.generation() == nil)
-        cache.insert(entry, readAt: 0)
+        cache.insert(entry, readAt: .init(count: 0))
         #expect(cache.lookup(entry.credential.id) == nil)
         cache.listening(true)
         cache.insert(entry, readAt: try #require(cache.generation()))

@@ -1,8 +1,9 @@
 import Foundation
-import HotRuntime
 import HotTestSupport
 import Logging
 import Testing
+
+@testable import HotRuntime
 
 @Suite("The log: lines batched by a thread of their own")
 struct LogSinkTests {
@@ -177,5 +178,27 @@ struct LogSinkTests {
         let note = try #require(text.split(separator: "\n").first { $0.contains("log lines dropped") })
         let dropped = Int(note.split(separator: " ").first { Int($0) != nil } ?? "")
         #expect((dropped ?? 0) > 0, "\(note)")
+    }
+
+    @Test("finish writes every queued line and ends the thread before it returns; later lines are written at once; finishing again is harmless")
+    func finish() throws {
+        let pipe = try Pipe2()
+        let sink = LogSink(fileDescriptor: pipe.write)
+        let logger = Logger(label: "t") { HotLogHandler(label: $0, level: .info, sink: sink) }
+        // Below error: queued for the writer thread, which waits a moment before it writes.
+        for line in 0..<100 { logger.info("queued", metadata: ["n": "\(line)"]) }
+        #expect(!sink.writerEnded)
+        sink.finish()
+        #expect(sink.writerEnded)
+        let numbers = pipe.available().split(separator: "\n").compactMap { line in
+            line.firstRange(of: "n=").map { Int(line[$0.upperBound...].prefix { $0 != " " })! }
+        }
+        #expect(numbers == Array(0..<100))
+        // No writer any more: a line is written before log returns.
+        logger.info("after the end")
+        #expect(pipe.available().hasSuffix(" info t: [HotImplTests] after the end\n"))
+        sink.finish()
+        logger.info("after the second end")
+        #expect(pipe.available().hasSuffix(" info t: [HotImplTests] after the second end\n"))
     }
 }

@@ -20,7 +20,7 @@ public struct ProjectStore: Sendable {
     public func list(envId: UUID, page: PageRequest, names: NameFilter?) async throws -> Page<Project> {
         let key = ProjectCache.ListKey(exact: names?.exact, prefixes: names?.prefixes ?? [], limit: page.limit, offset: page.offset)
         if let cached = cache?.lookupList(envId: envId, key: key) { return cached }
-        let generation = cache?.generation()
+        let generation = cache?.listGeneration()
         let read = try await readList(envId: envId, page: page, names: names)
         if let generation { cache?.insertList(envId: envId, key: key, page: read, readAt: generation) }
         return read
