@@ -96,4 +96,18 @@ public struct SchemaCheck: Sendable, Equatable {
 
     /// A permission map (`#/components/schemas/Permissions`): the rules of `PermissionRules`.
     public static let permissions = SchemaCheck(name: "permissions", problem: PermissionRules.problem(in:))
+
+    /// A custom domain's name: what `DomainName.normalize` refuses, in its words (the schema's
+    /// pattern cannot say which rule a name breaks).
+    public static let domain = SchemaCheck(name: "domain") { value in
+        guard case .string(let text) = value else { return nil }
+        do {
+            _ = try DomainName.normalize(text)
+            return nil
+        } catch let invalid as DomainName.Invalid {
+            return invalid.description
+        } catch {
+            return nil
+        }
+    }
 }

@@ -259,7 +259,11 @@ struct CrashReliabilityTests {
             // Every answer was a 201 or a 503 envelope, none came much past the bound, and every event
             // acknowledged (before, around and after the restart) is stored and runs.
             #expect(publishers.problems.isEmpty, "\(publishers.problems.prefix(5))")
-            #expect(publishers.slowest < .seconds(2 * wait + 5), "slowest answer: \(publishers.slowest)")
+            // The bound is two waits (a connection's, and the one more a statement on a closed
+            // connection gets); the 7 s beyond it are a loaded machine's scheduling, not a hang,
+            // which would last as long as PostgreSQL stays down (a slowest answer of 9.07 s against
+            // 9 s once failed this under a parallel release build).
+            #expect(publishers.slowest < .seconds(2 * wait + 7), "slowest answer: \(publishers.slowest)")
             try await Self.expectRouted(publishers.acknowledged, tenant, within: .seconds(60))
             #expect(try await process.stop() == 0)
         } tearDown: {

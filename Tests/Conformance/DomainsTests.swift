@@ -64,6 +64,9 @@ struct DomainsTests {
             let reply = try await tenant.send(.POST, "/v1/domains", body: body)
             #expect(reply.status == 400, "\(bad) answered \(reply.status)")
             #expect(reply.json?["error"]?["code"]?.stringValue == "bad_request")
+            // The server's rules word the refusal (the schema's pattern only says that it failed).
+            let message = reply.json?["error"]?["message"]?.stringValue ?? ""
+            #expect(message.hasPrefix("Invalid domain '") && !message.contains("pattern"), "\(bad): \(message)")
         }
         let upper = try await register(tenant, "MCP.\(label.uppercased()).Example.COM")
         #expect(upper["domain"]?.stringValue == "mcp.\(label).example.com")

@@ -4,6 +4,7 @@ import HotTestSupport
 import Testing
 
 @testable import HotImpl
+@testable import HotRuntime
 
 @Suite("Domain names")
 struct DomainNameTests {

@@ -1,9 +1,9 @@
 /// Punycode (RFC 3492): how an internationalised label travels as ASCII (`xn--` + this).
-enum Punycode {
+package enum Punycode {
     private static let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700, initialBias = 72, initialN = 128
 
     /// The ASCII form of `input`'s scalars; nil on overflow (absurdly long input).
-    static func encode(_ input: String) -> String? {
+    package static func encode(_ input: String) -> String? {
         let scalars = input.unicodeScalars.map { Int($0.value) }
         var output = scalars.filter { $0 < 0x80 }.map { Character(Unicode.Scalar(UInt8($0))) }
         let basicCount = output.count
@@ -39,7 +39,7 @@ enum Punycode {
     }
 
     /// The scalars `input` (without `xn--`) encodes; nil when it is not valid Punycode.
-    static func decode(_ input: String) -> String? {
+    package static func decode(_ input: String) -> String? {
         let bytes = Array(input.utf8)
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
         var output: [Int] = []
