@@ -93,9 +93,21 @@ public struct HotService: HotAPI {
     /// The project a path's `project_id_or_slug` designates in the credential's env, or 404.
     func project(_ idOrSlug: String, context: HotRequestContext) async throws -> Project {
         let credential = try context.requireCredential()
-        guard let project = try await projects.find(envId: credential.envId, idOrName: idOrSlug) else {
-            throw APIError.notFound("Project not found")
+        let project: Project?
+        if let lookup = context[ProjectLookup.self], lookup.idOrSlug == idOrSlug {
+            project = lookup.project
+        } else {
+            project = try await projects.find(envId: credential.envId, idOrName: idOrSlug)
         }
+        guard let project else { throw APIError.notFound("Project not found") }
         return project
     }
+}
+
+/// The project a request's path names, as the authorizer found it (nil: there is none in the
+/// credential's env): the handler takes it from the context instead of looking it up again.
+package struct ProjectLookup: RequestContextKey, Sendable {
+    package typealias Value = ProjectLookup
+    package var idOrSlug: String
+    package var project: Project?
 }

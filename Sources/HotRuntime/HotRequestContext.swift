@@ -13,6 +13,8 @@ public struct HotRequestContext: RequestContext {
     /// Its lowercase text (the header's and the log lines').
     public let requestIdText: String
     public var credential: Credential?
+    /// What one step of the request learned that a later one needs (see `RequestContextKey`).
+    private var values: [ObjectIdentifier: any Sendable] = [:]
     /// The request's connection: its address is read when asked (most requests never need it,
     /// and reading it takes the channel's lock).
     let channel: any Channel
@@ -34,9 +36,22 @@ public struct HotRequestContext: RequestContext {
         logger[metadataKey: "request_id"] = .string(requestIdText)
     }
 
+    /// The value kept under `key` for this request, if any step set one.
+    public subscript<Key: RequestContextKey>(_ key: Key.Type) -> Key.Value? {
+        get { values[ObjectIdentifier(key)] as? Key.Value }
+        set { values[ObjectIdentifier(key)] = newValue }
+    }
+
     /// The credential, or 401 when the route ran without authentication.
     public func requireCredential() throws -> Credential {
         guard let credential else { throw APIError.unauthorized() }
         return credential
     }
+}
+
+/// The key of a value one step of a request hands to a later one with the request's context (the
+/// project the authorizer looked up, for the handler; the connection's feed handover, for the
+/// handler that opens a feed): passed explicitly, typed by its key, never through task-locals.
+public protocol RequestContextKey {
+    associatedtype Value: Sendable
 }

@@ -8,6 +8,8 @@ public protocol RequestAuthorizer: Sendable {
     func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential?
 
     /// 403 unless the credential holds each of `requirements` on the resource the inputs name.
-    /// Routes check the requirements that need no body before reading it, the others after.
-    func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws
+    /// Routes check the requirements that need no body before reading it, the others after. What
+    /// it looks up on the way that the handler needs too (the project a path names) it leaves in
+    /// the context, so a request looks it up once.
+    func authorize(context: inout HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws
 }

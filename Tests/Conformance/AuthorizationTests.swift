@@ -67,7 +67,7 @@ struct AuthorizationTests {
         context.credential = Credential(kind: .apiKey, id: UUID(), apiKeyId: UUID(), envId: UUID(), envName: "development",
                                         orgId: server.orgId, permissions: permissions)
         do {
-            try await authorizer.authorize(context: context, requirements: [requirement], inputs: PermissionInputs(body: body))
+            try await authorizer.authorize(context: &context, requirements: [requirement], inputs: PermissionInputs(body: body))
             return nil
         } catch let error as APIError {
             return error
@@ -111,5 +111,30 @@ struct AuthorizationTests {
         #expect(marked == ["subscribeWithEvent stream:{body.stream_id} [\"body.stream_id\"]"])
         let publish = try #require(OperationTable.all.first { $0.operationId == "publishEvent" })
         #expect(publish.permissions.map(\.mayBeAbsent) == [[]])
+    }
+
+    @Test("the project a path names by id is looked up once: the authorizer leaves it in the context for the handler")
+    func projectLookedUpOnce() async throws {
+        let tenant = try await Tenant.make()
+        let created = try await tenant.createProject("once")
+        let id = try #require(created["project_id"]?.stringValue)
+        let server = try await TestServer.shared.running()
+        let clock = SystemWallClock()
+        let authorizer = Authorizer(database: server.database, clock: clock, limiter: RateLimiter(clock: clock), policy: .standard,
+                                    cache: nil, usage: CredentialUsage())
+        var context = HotRequestContext(source: .init(channel: NIOAsyncTestingChannel(), logger: server.logger))
+        context.credential = Credential(kind: .apiKey, id: UUID(), apiKeyId: UUID(), envId: tenant.envId, envName: tenant.envName,
+                                        orgId: server.orgId, permissions: ["project:once": ["read"]])
+        try await authorizer.authorize(context: &context, requirements: [.init(resource: "project:{project}", action: "read", mode: .check)],
+                                       inputs: PermissionInputs(path: ["project_id_or_slug": id]))
+        let lookup = try #require(context[ProjectLookup.self])
+        #expect(lookup.idOrSlug == id)
+        #expect(lookup.project?.name == "once")
+        // A name needs no lookup to be checked: nothing is left for the handler.
+        var byName = context
+        byName[ProjectLookup.self] = nil
+        try await authorizer.authorize(context: &byName, requirements: [.init(resource: "project:{project}", action: "read", mode: .check)],
+                                       inputs: PermissionInputs(path: ["project_id_or_slug": "once"]))
+        #expect(byName[ProjectLookup.self] == nil)
     }
 }

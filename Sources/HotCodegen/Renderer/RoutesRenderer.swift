@@ -57,7 +57,7 @@ enum RoutesRenderer {
             // What needs no body is authorized before the body is read: a caller without the
             // permission never gets the server to buffer a large body.
             if operation.permissions.contains(where: { !$0.readsBody }) {
-                w.line("try await authorizer.authorize(context: context, requirements: operation.permissionsBeforeBody, inputs: inputs)")
+                w.line("try await authorizer.authorize(context: &context, requirements: operation.permissionsBeforeBody, inputs: inputs)")
             }
             var bodyJSON = "nil"
             switch operation.body {
@@ -86,7 +86,7 @@ enum RoutesRenderer {
                 break
             }
             if operation.permissions.contains(where: \.readsBody) {
-                w.line("try await authorizer.authorize(context: context, requirements: operation.permissionsOnBody, inputs: PermissionInputs(path: inputs.path, query: inputs.query, body: \(bodyJSON)))")
+                w.line("try await authorizer.authorize(context: &context, requirements: operation.permissionsOnBody, inputs: PermissionInputs(path: inputs.path, query: inputs.query, body: \(bodyJSON)))")
             }
             let arguments = APIRenderer.inputFields(operation).map { "\($0.name): \(Naming.escaped($0.name))" }
             w.line("let input = \(operation.typeName).Input(\(arguments.joined(separator: ", ")))")

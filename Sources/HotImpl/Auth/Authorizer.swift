@@ -101,7 +101,7 @@ public struct Authorizer: RequestAuthorizer {
         return found
     }
 
-    public func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
+    public func authorize(context: inout HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
         guard let credential = context.credential else { return }
         let permissions = PermissionSet(credential.permissions)
         // Nothing to resolve (a project id costs a lookup) or match.
@@ -113,7 +113,7 @@ public struct Authorizer: RequestAuthorizer {
                     throw APIError.forbidden("Credential lacks '\(requirement.action)' on any \(requirement.resourceType) resource")
                 }
             case .check:
-                guard let urn = try await resolve(requirement, inputs: inputs, credential: credential) else { continue }
+                guard let urn = try await resolve(requirement, inputs: inputs, context: &context) else { continue }
                 guard permissions.allows(requirement.action, on: urn.resolved) else {
                     throw APIError.forbidden("Credential lacks '\(requirement.action)' on \(urn.asRequested)")
                 }
@@ -126,7 +126,7 @@ public struct Authorizer: RequestAuthorizer {
     /// nothing the caller did not send). Nil when a placeholder the spec marks as optional
     /// (`mayBeAbsent`) was not sent: the requirement does not apply. Any other placeholder that
     /// cannot be filled refuses the request (403): a check that cannot be made is never skipped.
-    func resolve(_ requirement: PermissionRequirement, inputs: PermissionInputs, credential: Credential) async throws -> (resolved: String, asRequested: String)? {
+    func resolve(_ requirement: PermissionRequirement, inputs: PermissionInputs, context: inout HotRequestContext) async throws -> (resolved: String, asRequested: String)? {
         var resolved = ""
         var asRequested = ""
         var rest = Substring(requirement.resource)
@@ -134,7 +134,7 @@ public struct Authorizer: RequestAuthorizer {
             resolved += rest[..<open]
             asRequested += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            switch try await value(of: name, inputs: inputs, credential: credential) {
+            switch try await value(of: name, inputs: inputs, context: &context) {
             case .value(let value):
                 resolved += value.resolved
                 asRequested += value.asRequested
@@ -157,16 +157,19 @@ public struct Authorizer: RequestAuthorizer {
         case unknown
     }
 
-    private func value(of placeholder: String, inputs: PermissionInputs, credential: Credential) async throws -> PlaceholderValue {
+    private func value(of placeholder: String, inputs: PermissionInputs, context: inout HotRequestContext) async throws -> PlaceholderValue {
+        guard let credential = context.credential else { return .unknown }
         switch placeholder {
         case "project":
             guard let slug = inputs.path["project_id_or_slug"] else { return .absent }
-            // Permissions name projects; a request may give the id, which costs a lookup. A name is
-            // already what it resolves to (names are unique in an env), and an unknown project keeps
-            // the literal slug, so the check cannot reveal whether it exists elsewhere.
+            // Permissions name projects; a request may give the id, which costs a lookup (kept in
+            // the context: the handler needs the project too). A name is already what it resolves
+            // to (names are unique in an env), and an unknown project keeps the literal slug, so the
+            // check cannot reveal whether it exists elsewhere.
             guard UUID(uuidString: slug) != nil else { return .value((slug, slug)) }
-            let name = try await projects.find(envId: credential.envId, idOrName: slug)?.name ?? slug
-            return .value((name, slug))
+            let found = try await projects.find(envId: credential.envId, idOrName: slug)
+            context[ProjectLookup.self] = ProjectLookup(idOrSlug: slug, project: found)
+            return .value((found?.name ?? slug, slug))
         case "env":
             return .value((credential.envName, credential.envName))
         default:

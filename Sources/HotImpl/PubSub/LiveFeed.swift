@@ -38,15 +38,16 @@ public struct LiveFeed: AsyncSequence, Sendable {
     ///   - skipThrough: live messages with a seq up to this one are already in `initial`.
     ///   - frame: the frame a live message becomes for this subscriber; nil skips it.
     ///   - completion: the frame sent when the lifetime ends.
+    ///   - handover: the connection's, from the request's context, when it can take the feed over.
     public static func events(
         initial: [ServerSentEvent], subscription: StreamHub.Subscription, skipThrough: Int64,
         frame: @escaping @Sendable (StreamMessage) -> ServerSentEvent?, completion: ServerSentEvent?, settings: Settings,
-        unsubscribe: @escaping @Sendable () -> Void
+        handover: FeedHandover?, unsubscribe: @escaping @Sendable () -> Void
     ) -> EventStream {
         // A comment first: the response head goes out now, not with the first event.
         let initial = [ServerSentEvent.comment("connected")] + initial
         let progress = FeedProgress(skipThrough: skipThrough, frame: frame, completion: completion, settings: settings, start: .now)
-        if let handover = FeedHandover.current {
+        if let handover {
             handover.offer(DetachedFeed(initial: initial, mailbox: subscription.mailbox, progress: progress, unsubscribe: unsubscribe))
             // What the router passes up is only the response head; the feed itself travels in the handover.
             return EventStream(events: AsyncStream { $0.finish() })

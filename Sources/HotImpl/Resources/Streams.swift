@@ -20,7 +20,7 @@ extension HotService {
                 streamId: input.streamId, envId: credential.envId, lastEventId: input.lastEventID, projectId: projectId)
             return .ok(LiveFeed.events(
                 initial: initial, subscription: subscription, skipThrough: through,
-                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed,
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(input.streamId), settings: liveFeed, handover: context[FeedHandover.self],
                 unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)
@@ -43,7 +43,7 @@ extension HotService {
                 type: EventPublishedEvent.event, eventId: event.eventId, streamId: streamId, eventType: event.eventType))
             return .ok(LiveFeed.events(
                 initial: [published], subscription: subscription, skipThrough: 0,
-                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed,
+                frame: Self.streamFrame(projectId: projectId), completion: Self.completion(streamId), settings: liveFeed, handover: context[FeedHandover.self],
                 unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)
@@ -65,7 +65,7 @@ extension HotService {
             }
             return .ok(LiveFeed.events(
                 initial: initial, subscription: subscription, skipThrough: through,
-                frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed,
+                frame: { Self.envFrame($0, permissions: permissions) }, completion: nil, settings: liveFeed, handover: context[FeedHandover.self],
                 unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
         } catch {
             pubsub.unsubscribe(subscription)

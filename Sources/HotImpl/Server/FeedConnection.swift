@@ -225,10 +225,9 @@ struct FeedConnections: Sendable {
         let handover = FeedHandover()
         var response: Response
         do {
-            let context = HotRequestContext(source: .init(channel: channel, logger: logger))
-            response = try await FeedHandover.$current.withValue(handover) {
-                try await responder.respond(to: request, context: context)
-            }
+            var context = HotRequestContext(source: .init(channel: channel, logger: logger))
+            context[FeedHandover.self] = handover
+            response = try await responder.respond(to: request, context: context)
         } catch {
             logger.error("feed request failed outside the router", metadata: ["error": "\(error)"])
             response = Response(status: .internalServerError)

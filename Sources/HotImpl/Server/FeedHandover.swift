@@ -7,10 +7,11 @@ import Synchronization
 /// A live feed on its way from the handler that opened it to the connection that will serve it.
 ///
 /// A connection that can serve feeds without a task (`FeedConnection`) runs the router with a
-/// handover in the task-local `current`; `LiveFeed.events` then leaves its feed here instead of in
-/// the response body, and the connection takes it once the response head is known to be the feed's.
-public final class FeedHandover: Sendable {
-    @TaskLocal public static var current: FeedHandover?
+/// handover in the request's context (`context[FeedHandover.self]`); the handler passes it to
+/// `LiveFeed.events`, which then leaves its feed here instead of in the response body, and the
+/// connection takes it once the response head is known to be the feed's.
+public final class FeedHandover: RequestContextKey, Sendable {
+    public typealias Value = FeedHandover
 
     private let offered = Mutex<DetachedFeed?>(nil)
 

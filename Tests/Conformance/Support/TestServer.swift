@@ -225,7 +225,7 @@ enum FaultyApp {
             throw Fault()
         }
 
-        func authorize(context: HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
+        func authorize(context: inout HotRequestContext, requirements: [PermissionRequirement], inputs: PermissionInputs) async throws {
             throw Fault()
         }
     }
