@@ -62,35 +62,22 @@ public struct HotConfiguration: Sendable {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
         }
-        let dataDirectory = URL(fileURLWithPath: value("HOT_DATA_DIR") ?? "./.hot", isDirectory: true).standardizedFileURL
+        /// A whole number of `unit` within `range`, or the one-line reason it is not.
+        func number<N: FixedWidthInteger>(_ name: String, default fallback: N, _ range: ClosedRange<N>, _ unit: String) throws -> N {
+            guard let text = value(name) else { return fallback }
+            guard let number = N(text), range.contains(number) else {
+                let bounds = range.upperBound == N.max ? "a positive number of \(unit)" : "a number of \(unit) from \(range.lowerBound) to \(range.upperBound)"
+                throw Invalid(description: "\(name) must be \(bounds) (got \(text))")
+            }
+            return number
+        }
         let levelText = value("HOT_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(description: "HOT_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got \(levelText))")
         }
-        let timeoutText = value("HOT_RUNTIME_TIMEOUT") ?? "300"
-        guard let timeout = Int(timeoutText), timeout > 0 else {
-            throw Invalid(description: "HOT_RUNTIME_TIMEOUT must be a positive number of seconds (got \(timeoutText))")
-        }
-        let leaseText = value("HOT_RUN_LEASE") ?? "30"
-        guard let lease = Int(leaseText), lease > 0, lease <= 3600 else {
-            throw Invalid(description: "HOT_RUN_LEASE must be a number of seconds from 1 to 3600 (got \(leaseText))")
-        }
-        let connectText = value("HOT_DATABASE_CONNECT_TIMEOUT") ?? "15"
-        guard let connectTimeout = Int64(connectText), connectTimeout > 0 else {
-            throw Invalid(description: "HOT_DATABASE_CONNECT_TIMEOUT must be a positive number of seconds (got \(connectText))")
-        }
         let storage = value("HOT_BUILD_STORAGE") ?? "file"
         guard storage == "file" || storage.hasPrefix("s3://") else {
             throw Invalid(description: "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got \(storage))")
-        }
-        let maxBuildText = value("HOT_MAX_BUILD_BYTES") ?? "104857600"
-        // At most 1 TiB: sizes are added to it on the way.
-        guard let maxBuildBytes = Int64(maxBuildText), maxBuildBytes > 0, maxBuildBytes <= 1 << 40 else {
-            throw Invalid(description: "HOT_MAX_BUILD_BYTES must be a number of bytes from 1 to 1099511627776 (got \(maxBuildText))")
-        }
-        let intervalText = value("HOT_DOMAIN_CHECK_INTERVAL") ?? "30"
-        guard let interval = Int(intervalText), interval > 0, interval <= 86_400 else {
-            throw Invalid(description: "HOT_DOMAIN_CHECK_INTERVAL must be a number of seconds from 1 to 86400 (got \(intervalText))")
         }
         let targetText = value("HOT_DOMAIN_TARGET")
         let target: String
@@ -103,33 +90,26 @@ public struct HotConfiguration: Sendable {
         }
         var configuration = HotConfiguration(
             databaseURL: value("HOT_DATABASE_URL"),
-            dataDirectory: dataDirectory,
+            dataDirectory: URL(fileURLWithPath: value("HOT_DATA_DIR") ?? "./.hot", isDirectory: true).standardizedFileURL,
             encryptionKey: value("HOT_ENCRYPTION_KEY"),
             runtimeURL: value("HOT_RUNTIME_URL"),
             runtimeToken: value("HOT_RUNTIME_TOKEN"),
-            runtimeTimeout: timeout,
-            runLease: lease,
+            runtimeTimeout: try number("HOT_RUNTIME_TIMEOUT", default: 300, 1...Int.max, "seconds"),
+            runLease: try number("HOT_RUN_LEASE", default: 30, 1...3600, "seconds"),
             buildStorage: storage,
-            maxBuildBytes: maxBuildBytes,
+            // At most 1 TiB: sizes are added to it on the way.
+            maxBuildBytes: try number("HOT_MAX_BUILD_BYTES", default: 100 << 20, 1...(1 << 40), "bytes"),
             logLevel: level,
-            databaseConnectTimeout: connectTimeout,
+            databaseConnectTimeout: try number("HOT_DATABASE_CONNECT_TIMEOUT", default: 15, 1...Int64.max, "seconds"),
             domainTarget: target,
             dnsResolver: value("HOT_DNS_RESOLVER"),
-            domainCheckInterval: interval,
+            domainCheckInterval: try number("HOT_DOMAIN_CHECK_INTERVAL", default: 30, 1...86_400, "seconds"),
             durableLocalDatabase: true,
             frozenClock: value("HOT_FROZEN_CLOCK") == "1"
         )
         configuration.metricsToken = value("HOT_METRICS_TOKEN")
-        let idleText = value("HOT_HTTP_IDLE_TIMEOUT") ?? "60"
-        guard let idleTimeout = Int(idleText), idleTimeout > 0, idleTimeout <= 86_400 else {
-            throw Invalid(description: "HOT_HTTP_IDLE_TIMEOUT must be a number of seconds from 1 to 86400 (got \(idleText))")
-        }
-        configuration.httpIdleTimeout = idleTimeout
-        let waitText = value("HOT_DATABASE_WAIT") ?? "5"
-        guard let databaseWait = Int(waitText), databaseWait > 0, databaseWait <= 3600 else {
-            throw Invalid(description: "HOT_DATABASE_WAIT must be a number of seconds from 1 to 3600 (got \(waitText))")
-        }
-        configuration.databaseWait = databaseWait
+        configuration.httpIdleTimeout = try number("HOT_HTTP_IDLE_TIMEOUT", default: 60, 1...86_400, "seconds")
+        configuration.databaseWait = try number("HOT_DATABASE_WAIT", default: 5, 1...3600, "seconds")
         return configuration
     }
 }
