@@ -69,11 +69,22 @@ let package = Package(
             ],
             plugins: ["CodegenPlugin"]
         ),
+        // The managed local PostgreSQL cluster (initdb and postgres as child processes): used when
+        // HOT_DATABASE_URL is unset, and by the tests for throwaway clusters.
+        .target(
+            name: "HotLocalCluster",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "HotImpl",
             dependencies: [
                 "Generated",
                 "HotRuntime",
+                "HotLocalCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // ConnectionPoolError: the pool's own errors (the database away) are told apart by it.
@@ -94,8 +105,6 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.copy("Migrations")]
         ),
@@ -143,6 +152,7 @@ let package = Package(
             name: "Conformance",
             dependencies: [
                 "HotImpl",
+                "HotLocalCluster",
                 "HotTestSupport",
                 "Generated",
                 "HotRuntime",
@@ -161,6 +171,8 @@ let package = Package(
             name: "HotImplTests",
             dependencies: [
                 "HotImpl",
+                // LocalClusterTests.
+                "HotLocalCluster",
                 "HotTestSupport",
                 "HotRuntime",
                 "Generated",

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Generated
 import HotImpl
+import HotLocalCluster
 import HotRuntime
 import HotTestSupport
 import Hummingbird
