@@ -53,11 +53,21 @@ let package = Package(
             name: "HotRuntime",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Build uploads: multipart bodies parsed as they arrive, file parts spooled to disk.
+        .target(
+            name: "HotUploads",
+            dependencies: [
+                "HotRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 // SHA-256 of uploads as they stream in.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Everything in here but Namespace.swift is written by CodegenPlugin at build time.
@@ -65,6 +75,8 @@ let package = Package(
             name: "Generated",
             dependencies: [
                 "HotRuntime",
+                // The routes of multipart operations.
+                "HotUploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             plugins: ["CodegenPlugin"]
@@ -84,6 +96,7 @@ let package = Package(
             dependencies: [
                 "Generated",
                 "HotRuntime",
+                "HotUploads",
                 "HotLocalCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -156,6 +169,7 @@ let package = Package(
                 "HotTestSupport",
                 "Generated",
                 "HotRuntime",
+                "HotUploads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -175,6 +189,8 @@ let package = Package(
                 "HotLocalCluster",
                 "HotTestSupport",
                 "HotRuntime",
+                // MultipartUploadTests.
+                "HotUploads",
                 "Generated",
                 // DatabaseURL's tests read the PostgresClient.Configuration it builds.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

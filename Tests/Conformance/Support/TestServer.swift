@@ -5,6 +5,7 @@ import HotImpl
 import HotLocalCluster
 import HotRuntime
 import HotTestSupport
+import HotUploads
 import Hummingbird
 import Logging
 import PostgresNIO
