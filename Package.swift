@@ -53,11 +53,21 @@ let package = Package(
             name: "HotRuntime",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Build uploads: multipart bodies parsed as they arrive, file parts spooled to disk.
+        .target(
+            name: "HotUploads",
+            dependencies: [
+                "HotRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 // SHA-256 of uploads as they stream in.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Everything in here but Namespace.swift is written by CodegenPlugin at build time.
@@ -65,15 +75,29 @@ let package = Package(
             name: "Generated",
             dependencies: [
                 "HotRuntime",
+                // The routes of multipart operations.
+                "HotUploads",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             plugins: ["CodegenPlugin"]
+        ),
+        // The managed local PostgreSQL cluster (initdb and postgres as child processes): used when
+        // HOT_DATABASE_URL is unset, and by the tests for throwaway clusters.
+        .target(
+            name: "HotLocalCluster",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "HotImpl",
             dependencies: [
                 "Generated",
                 "HotRuntime",
+                "HotUploads",
+                "HotLocalCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // ConnectionPoolError: the pool's own errors (the database away) are told apart by it.
@@ -94,8 +118,6 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             resources: [.copy("Migrations")]
         ),
@@ -143,9 +165,11 @@ let package = Package(
             name: "Conformance",
             dependencies: [
                 "HotImpl",
+                "HotLocalCluster",
                 "HotTestSupport",
                 "Generated",
                 "HotRuntime",
+                "HotUploads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -161,8 +185,12 @@ let package = Package(
             name: "HotImplTests",
             dependencies: [
                 "HotImpl",
+                // LocalClusterTests.
+                "HotLocalCluster",
                 "HotTestSupport",
                 "HotRuntime",
+                // MultipartUploadTests.
+                "HotUploads",
                 "Generated",
                 // DatabaseURL's tests read the PostgresClient.Configuration it builds.
                 .product(name: "PostgresNIO", package: "postgres-nio"),

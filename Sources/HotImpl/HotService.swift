@@ -1,6 +1,7 @@
 import Foundation
 import Generated
 import HotRuntime
+import HotUploads
 import Logging
 
 /// Implements the generated `HotAPI` against PostgreSQL. One file per resource holds its

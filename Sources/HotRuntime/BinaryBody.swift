@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import NIOCore
 
@@ -17,24 +16,5 @@ public struct BinaryBody: Sendable {
         var fields = headers
         fields[.contentType] = contentType
         return Response(status: status, headers: fields, body: body)
-    }
-}
-
-/// A file part of a multipart request, spooled to disk as it arrived.
-public struct UploadedFile: Sendable {
-    /// The spool file; the handler may move it (into storage), else it is removed after the request.
-    public var url: URL
-    public var size: Int64
-    /// SHA-256 of the bytes received, lowercase hex.
-    public var sha256: String
-    public var filename: String?
-    public var contentType: String?
-
-    public init(url: URL, size: Int64, sha256: String, filename: String?, contentType: String?) {
-        self.url = url
-        self.size = size
-        self.sha256 = sha256
-        self.filename = filename
-        self.contentType = contentType
     }
 }

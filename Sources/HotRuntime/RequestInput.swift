@@ -122,16 +122,6 @@ public enum RequestInput {
         throw APIError(status: .unsupportedMediaType, code: "bad_request", message: "Unsupported Content-Type '\(shown)': send \(expected)")
     }
 
-    static func boundary(of contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "boundary" {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
-        return nil
-    }
-
     /// The largest JSON body read (as axum's default); only uploads may use the context's larger limit.
     public static let maximumJSONBody = 2 * 1024 * 1024
 
@@ -145,8 +135,8 @@ public enum RequestInput {
         }
     }
 
-    /// 413 in the error envelope.
-    static func tooLarge(_ limit: some BinaryInteger) -> APIError {
+    /// 413 in the error envelope (HotUploads answers an upload over its limit with it too).
+    package static func tooLarge(_ limit: some BinaryInteger) -> APIError {
         APIError(status: .contentTooLarge, code: "bad_request", message: "Request body is larger than \(limit) bytes")
     }
 }

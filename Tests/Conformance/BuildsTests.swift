@@ -2,6 +2,7 @@ import Foundation
 import HotImpl
 import HotRuntime
 import HotTestSupport
+import HotUploads
 import Logging
 import PostgresNIO
 import Testing

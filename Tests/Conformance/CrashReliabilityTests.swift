@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HotImpl
+import HotLocalCluster
 import HotRuntime
 import HotTestSupport
 import Logging

@@ -1,5 +1,6 @@
 import Foundation
 import HotImpl
+import HotLocalCluster
 import Logging
 import Testing
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HotRuntime
+import HotUploads
 import Hummingbird
 import Logging
 import NIOCore

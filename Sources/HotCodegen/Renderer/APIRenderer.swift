@@ -6,10 +6,11 @@ enum APIRenderer {
         w.line(SwiftWriter.header)
         w.line("import Foundation")
         w.line("import HotRuntime")
+        if api.takesUploads { w.line("import HotUploads") }
         w.line()
         w.doc("\(api.title) \(api.version): the operations of spec/openapi.yaml. HotImpl implements it; `HotRoutes` serves it.")
         w.block("public protocol HotAPI: Sendable") { w in
-            if api.operations.contains(where: { if case .multipart? = $0.body { true } else { false } }) {
+            if api.takesUploads {
                 w.doc("Where multipart file parts are spooled, and how large they may be.")
                 w.line("var uploadPolicy: UploadPolicy { get }")
                 w.line()

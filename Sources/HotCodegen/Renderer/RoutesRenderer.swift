@@ -7,6 +7,7 @@ enum RoutesRenderer {
         w.line(SwiftWriter.header)
         w.line("import Foundation")
         w.line("import HotRuntime")
+        if api.takesUploads { w.line("import HotUploads") }
         w.line("import Hummingbird")
         w.line()
         w.block("public enum HotRoutes") { w in

@@ -266,6 +266,12 @@ struct APIDescription: Equatable {
     var operations: [OperationDecl]
     var examples: [ExampleDecl]
 
+    /// Some operation takes a multipart body: the generated code then uses HotUploads
+    /// (`UploadPolicy`, `UploadedFile`, `MultipartUpload`).
+    var takesUploads: Bool {
+        operations.contains { if case .multipart? = $0.body { true } else { false } }
+    }
+
     static func == (lhs: APIDescription, rhs: APIDescription) -> Bool {
         lhs.types == rhs.types && lhs.operations == rhs.operations && lhs.examples == rhs.examples
             && lhs.schemaRules.map(\.name) == rhs.schemaRules.map(\.name)

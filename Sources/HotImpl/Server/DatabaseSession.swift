@@ -1,4 +1,5 @@
 import Foundation
+import HotLocalCluster
 import Logging
 import PostgresNIO
 

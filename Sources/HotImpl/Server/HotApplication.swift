@@ -1,6 +1,7 @@
 import Foundation
 import Generated
 import HotRuntime
+import HotUploads
 import Hummingbird
 import HummingbirdCore
 import Logging

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HotRuntime
+import HotUploads
 import Logging
 import NIOCore
 

@@ -2,8 +2,10 @@ import Crypto
 import Foundation
 import Generated
 import HotImpl
+import HotLocalCluster
 import HotRuntime
 import HotTestSupport
+import HotUploads
 import Hummingbird
 import Logging
 import PostgresNIO

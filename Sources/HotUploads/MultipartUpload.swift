@@ -1,5 +1,11 @@
+// Build uploads: a multipart/form-data body parsed as it arrives (MultipartKit), its file parts
+// spooled to disk with their SHA-256. A module of its own (HotUploads) so that HotRuntime, which all
+// generated code builds on, does not carry MultipartKit and swift-crypto; the generated routes of
+// multipart operations and HotImpl's upload policy use it.
+
 import Crypto
 import Foundation
+import HotRuntime
 import Hummingbird
 import Logging
 import MultipartKit
@@ -25,7 +31,7 @@ public struct MultipartUpload: Sendable {
         }
         try RequestInput.requireContentType(request, "multipart/form-data")
         guard let contentType = request.headers[.contentType],
-              let boundary = RequestInput.boundary(of: contentType), !boundary.isEmpty, boundary.utf8.count <= 200
+              let boundary = Self.boundary(of: contentType), !boundary.isEmpty, boundary.utf8.count <= 200
         else {
             throw APIError.badRequest("Expected a multipart/form-data body with a boundary")
         }
@@ -105,6 +111,17 @@ public struct MultipartUpload: Sendable {
             ])
         }
     }
+
+    /// The `boundary` parameter of a multipart Content-Type, unquoted.
+    static func boundary(of contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
 }
 
 /// Where and how much a multipart upload may spool.
@@ -122,6 +139,25 @@ public struct UploadPolicy: Sendable {
         self.directory = directory
         self.maxFileBytes = maxFileBytes
         self.maxFieldBytes = maxFieldBytes
+    }
+}
+
+/// A file part of a multipart request, spooled to disk as it arrived.
+public struct UploadedFile: Sendable {
+    /// The spool file; the handler may move it (into storage), else it is removed after the request.
+    public var url: URL
+    public var size: Int64
+    /// SHA-256 of the bytes received, lowercase hex.
+    public var sha256: String
+    public var filename: String?
+    public var contentType: String?
+
+    public init(url: URL, size: Int64, sha256: String, filename: String?, contentType: String?) {
+        self.url = url
+        self.size = size
+        self.sha256 = sha256
+        self.filename = filename
+        self.contentType = contentType
     }
 }
 

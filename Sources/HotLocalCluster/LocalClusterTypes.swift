@@ -60,20 +60,20 @@ public struct LocalClusterConfiguration: Sendable {
 /// How to reach a running local cluster (unix socket only).
 public struct LocalClusterEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// The directory holding the socket (libpq's `host`).
-    public var socketDirectory: String
-    public var port: Int
+    package var socketDirectory: String
+    package var port: Int
     /// The socket file itself, `<socketDirectory>/.s.PGSQL.<port>` (what PostgresNIO's `unixSocketPath` wants).
     public var socketPath: String
     public var username: String
     public var database: String
     /// The postmaster's process id.
-    public var postmasterPID: Int32
+    package var postmasterPID: Int32
     /// `true` when this process started the server (and `stop()` will stop it); `false` when a
     /// postmaster that was already running was reused.
-    public var startedByThisProcess: Bool
+    package var startedByThisProcess: Bool
 
     /// A libpq-style URL: `postgres://<user>@/<database>?host=<socket dir>&port=<port>`.
-    public var url: String {
+    package var url: String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
