@@ -11,7 +11,7 @@ public enum DomainName {
     /// address, wildcard, scheme, port or trailing dot. Unicode labels are accepted (NFC, lower-cased)
     /// and become their Punycode form; an `xn--` label must be valid Punycode. `minimumLabels`: 1
     /// admits a bare host name (a CNAME target such as `localhost`).
-    public static func normalize(_ input: String, minimumLabels: Int = 2) throws -> String {
+    public static func normalize(_ input: String, minimumLabels: Int = 2) throws(Invalid) -> String {
         func invalid(_ reason: String) -> Invalid { Invalid(description: "Invalid domain '\(input)': \(reason)") }
         let text = input.precomposedStringWithCanonicalMapping.lowercased()
         guard !text.isEmpty else { throw invalid("it is empty") }
@@ -30,7 +30,7 @@ public enum DomainName {
         return name
     }
 
-    private static func asciiLabel(_ label: String, invalid: (String) -> Invalid) throws -> String {
+    private static func asciiLabel(_ label: String, invalid: (String) -> Invalid) throws(Invalid) -> String {
         guard !label.isEmpty else { throw invalid("empty label") }
         var ascii = label
         if !label.unicodeScalars.allSatisfy(\.isASCII) {

@@ -101,13 +101,11 @@ public struct SchemaCheck: Sendable, Equatable {
     /// pattern cannot say which rule a name breaks).
     public static let domain = SchemaCheck(name: "domain") { value in
         guard case .string(let text) = value else { return nil }
-        do {
+        do throws(DomainName.Invalid) {
             _ = try DomainName.normalize(text)
             return nil
-        } catch let invalid as DomainName.Invalid {
-            return invalid.description
         } catch {
-            return nil
+            return error.description
         }
     }
 }

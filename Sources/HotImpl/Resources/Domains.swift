@@ -12,10 +12,10 @@ extension HotService {
     public func createDomain(_ input: CreateDomain.Input, context: HotRequestContext) async throws -> CreateDomain.Output {
         let credential = try apiKey(context, managing: "custom domains")
         let name: String
-        do {
+        do throws(DomainName.Invalid) {
             name = try DomainName.normalize(input.body.domain)
-        } catch let invalid as DomainName.Invalid {
-            throw APIError.badRequest(invalid.description)
+        } catch {
+            throw APIError.badRequest(error.description)
         }
         let limit = PlanLimits.of(plan: credential.plan).customDomains
         guard limit != 0 else { throw planRequired("Custom domains") }
