@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
         // Already in the graph through swift-subprocess and swift-nio; named for FilePath and FileDescriptor.
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // The embedded WebAssembly runtime (docs/handlers.md). Pinned exactly: its API changes between
+        // minor versions, and the store's memory limiter is reached through an SPI (WasmRuntime.swift).
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: [
         // The generator: spec/openapi.yaml in, Swift source out (parse → translate → render).
@@ -91,10 +94,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The embedded WebAssembly runtime: WASI preview 1 command modules run on WasmKit, on threads of
+        // their own, under fuel, memory, time and output limits (docs/handlers.md).
+        .target(
+            name: "HotWasm",
+            dependencies: [
+                .product(name: "WasmKit", package: "WasmKit"),
+                // `.wat` entries of a bundle are compiled at upload.
+                .product(name: "WAT", package: "WasmKit"),
+                // NIOThreadPool: the threads guests run on.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "HotImpl",
             dependencies: [
                 "Generated",
+                "HotWasm",
                 "HotRuntime",
                 "HotUploads",
                 "HotLocalCluster",
@@ -179,6 +195,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 // AuthorizationTests make a request context on a test channel.
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "HotWasmTests",
+            dependencies: [
+                "HotWasm",
+                .product(name: "WAT", package: "WasmKit"),
             ]
         ),
         .testTarget(
