@@ -59,6 +59,12 @@ def abi_problems(module: wasmtime.Module) -> list[str]:
     return problems
 
 
+def last_line(text: str) -> str:
+    """wasmtime's messages end with the cause ("wasm trap: ..."), after a backtrace."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else text
+
+
 def load(path: str, engine: wasmtime.Engine) -> wasmtime.Module:
     with open(path, "rb") as f:
         code = f.read()
@@ -117,8 +123,8 @@ def run_module(path: str, stdin: bytes, fn: str = DEFAULT_FN, stream: bool = Fal
             instance.exports(store)["_start"](store)
         except wasmtime.ExitTrap as e:  # proc_exit(code)
             exit_code = e.code
-        except wasmtime.WasmtimeError as e:  # a trap: unreachable, out of fuel, …
-            exit_code, trap = 1, str(e).splitlines()[0]
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as e:  # a trap: unreachable, out of fuel, …
+            exit_code, trap = 1, last_line(str(e))
 
         def read(name: str) -> bytes:
             if stream:
@@ -135,7 +141,11 @@ def main() -> int:
         return 2
     fn = sys.argv[2] if len(sys.argv) == 3 else DEFAULT_FN
     sys.stdout.flush()
-    outcome = run_module(sys.argv[1], sys.stdin.buffer.read(), fn, stream=True)
+    try:
+        outcome = run_module(sys.argv[1], sys.stdin.buffer.read(), fn, stream=True)
+    except ValueError as e:  # not a handler module
+        print(f"run.py: {e}", file=sys.stderr)
+        return 2
     if outcome.trap:
         print(f"run.py: the module trapped: {outcome.trap}", file=sys.stderr)
     return outcome.exit_code
