@@ -27,7 +27,10 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 
-import wasmtime
+try:
+    import wasmtime
+except ImportError:
+    sys.exit("examples need the Python package wasmtime: pip install wasmtime")
 
 WASI = "wasi_snapshot_preview1"
 DEFAULT_FN = "::demo::example/handler"
