@@ -181,6 +181,8 @@ let package = Package(
             name: "Conformance",
             dependencies: [
                 "HotImpl",
+                // The embedded runtime of the test server, and its handler tests.
+                "HotWasm",
                 "HotLocalCluster",
                 "HotTestSupport",
                 "Generated",
@@ -201,6 +203,8 @@ let package = Package(
             name: "HotWasmTests",
             dependencies: [
                 "HotWasm",
+                // WatHandler: the WebAssembly text of test modules.
+                "HotTestSupport",
                 .product(name: "WAT", package: "WasmKit"),
             ]
         ),
@@ -208,6 +212,7 @@ let package = Package(
             name: "HotImplTests",
             dependencies: [
                 "HotImpl",
+                "HotWasm",
                 // LocalClusterTests.
                 "HotLocalCluster",
                 "HotTestSupport",

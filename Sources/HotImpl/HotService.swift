@@ -2,6 +2,7 @@ import Foundation
 import Generated
 import HotRuntime
 import HotUploads
+import HotWasm
 import Logging
 
 /// Implements the generated `HotAPI` against PostgreSQL. One file per resource holds its
@@ -41,11 +42,13 @@ public struct HotService: HotAPI {
     /// Projects read lately; changes made here evict at once (others through the listener).
     let projectCache: ProjectCache?
     let database: Database
+    /// The embedded runtime's limits, which uploads check their modules against.
+    let wasmLimits: WasmSandbox.Limits
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
                 domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
-                credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil) {
+                credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil, wasmLimits: WasmSandbox.Limits = .init()) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.projects = ProjectStore(database: database, cache: projectCache)
@@ -66,6 +69,7 @@ public struct HotService: HotAPI {
         self.credentialCache = credentialCache
         self.projectCache = projectCache
         self.database = database
+        self.wasmLimits = wasmLimits
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the

@@ -2,7 +2,7 @@ import Synchronization
 import WasmKit
 
 /// Receives a guest's stdout as it is written, on the thread that runs the guest.
-public protocol WasmStdoutSink: AnyObject {
+public protocol WasmStdoutSink: AnyObject, SendableMetatype {
     associatedtype Outcome: Sendable
     /// The next bytes of stdout. Returns false when the sink has what it needs (a run's outcome
     /// line, say): the guest is then stopped at once and the run ends as `.stopped`.

@@ -43,7 +43,8 @@ public final class WasmSandbox: Sendable {
     /// software bounds checks (no 4 GiB reservation and no process-wide signal handler per memory).
     private let engine: Engine
     /// Checks uploads: translates every function body at instantiation, which validates it.
-    private let checkingEngine: Engine
+    private static let checkingEngine = Engine(configuration: EngineConfiguration(
+        compilationMode: .eager, memoryBoundsChecking: .software, fuelMetering: true))
     private let pool: NIOThreadPool
 
     public init(threads: Int, limits: Limits = Limits()) {
@@ -51,7 +52,6 @@ public final class WasmSandbox: Sendable {
         self.limits = limits
         self.threads = threads
         engine = Engine(configuration: EngineConfiguration(compilationMode: .lazy, memoryBoundsChecking: .software, fuelMetering: true))
-        checkingEngine = Engine(configuration: EngineConfiguration(compilationMode: .eager, memoryBoundsChecking: .software, fuelMetering: true))
         pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
     }
@@ -73,7 +73,7 @@ public final class WasmSandbox: Sendable {
     }
 
     /// Parses a stored module (it was checked when its build was uploaded).
-    public func load(_ bytes: [UInt8]) throws(WasmModuleError) -> WasmModule {
+    public static func load(_ bytes: [UInt8]) throws(WasmModuleError) -> WasmModule {
         do {
             return WasmModule(module: try parseWasm(bytes: bytes), byteCount: bytes.count)
         } catch {
@@ -81,11 +81,21 @@ public final class WasmSandbox: Sendable {
         }
     }
 
+    /// `load(_:)` on the sandbox's threads: parsing a large module takes a while.
+    public func parse(_ bytes: [UInt8]) async throws -> WasmModule {
+        try await pool.runIfActive { try Self.load(bytes) }
+    }
+
     /// Checks that `bytes` is a module this sandbox runs: it parses; it imports nothing but WASI
     /// preview 1 functions (with their signatures); every function body validates; it exports
     /// `_start` taking and returning nothing; its initial memory fits the limit. Runs none of its
     /// code. Synchronous and CPU-bound: call it off the event loops.
     public func check(_ bytes: [UInt8]) throws(WasmModuleError) -> WasmModule {
+        try Self.check(bytes, limits: limits)
+    }
+
+    /// `check(_:)` under `limits`, without a sandbox (an upload only checks).
+    public static func check(_ bytes: [UInt8], limits: Limits) throws(WasmModuleError) -> WasmModule {
         var loaded = try load(bytes)
         for entry in loaded.module.imports {
             let what = "\(entry.module).\(entry.name)"
@@ -108,7 +118,7 @@ public final class WasmSandbox: Sendable {
         // Without its start function, none of the module's code runs.
         var unstarted = loaded.module
         unstarted.dropStartFunction()
-        let store = Store(engine: checkingEngine)
+        let store = Store(engine: Self.checkingEngine)
         store.resourceLimiter = WasmMemoryCap(bytes: limits.memoryBytes)
         let placeholder = WasiRun(WasmInvocation(arguments: [], environment: [], stdin: []), limits: limits,
                                   interrupt: WasmInterrupt(), stdout: DiscardingSink())

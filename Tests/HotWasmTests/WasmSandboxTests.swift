@@ -1,3 +1,4 @@
+import HotTestSupport
 import HotWasm
 import Synchronization
 import Testing
@@ -14,25 +15,10 @@ final class CollectingSink: WasmStdoutSink {
     func finish() -> String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// WebAssembly text of a command module: WASI imports the body needs, a memory, `_start`.
-func command(imports: String = "", memory: String = "(memory (export \"memory\") 1)", data: String = "", body: String,
+/// WebAssembly text of a command module (see WatHandler.command).
+func command(imports: String = "", memory: String = #"(memory (export "memory") 1)"#, data: String = "", body: String,
              extra: String = "") -> String {
-    """
-    (module
-      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-      (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-      \(imports)
-      \(memory)
-      \(data)
-      ;; write(fd, ptr, len): one iovec at 0, nwritten at 8
-      (func $write (param $fd i32) (param $ptr i32) (param $len i32)
-        (i32.store (i32.const 0) (local.get $ptr))
-        (i32.store (i32.const 4) (local.get $len))
-        (drop (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
-      \(extra)
-      (func (export "_start") \(body)))
-    """
+    WatHandler.command(imports: imports, memory: memory, data: data, body: body, extra: extra)
 }
 
 func module(_ sandbox: WasmSandbox, _ text: String) throws -> WasmModule {

@@ -6,6 +6,9 @@ public struct BundleContents: Sendable, Equatable {
     public var bundleName: String?
     /// Whether the archive contains `manifest.hot` at its root.
     public var hasManifest: Bool
+    /// The WebAssembly modules the declared functions use, by zip entry name, as the archive holds
+    /// them (binary for `.wasm`, text for `.wat`): checked and compiled before the build is stored.
+    public var modules: [String: [UInt8]] = [:]
 
     public init(
         eventHandlers: [BundleHandler] = [],

@@ -16,6 +16,9 @@ public struct BundleLimits: Sendable, Equatable {
     public var maxPathDepth: Int
     /// Maximum decompressed size of `manifest.hot`.
     public var maxManifestBytes: Int
+    /// Maximum decompressed size of one WebAssembly module entry (`.wasm` or `.wat`), and of
+    /// all of a bundle's modules together (they are kept with the build in the database).
+    public var maxModuleBytes: Int
 
     public init(
         maxEntries: Int = 10_000,
@@ -24,7 +27,8 @@ public struct BundleLimits: Sendable, Equatable {
         ratioCheckThresholdBytes: Int64 = 1 << 20,
         maxPathBytes: Int = 1_024,
         maxPathDepth: Int = 64,
-        maxManifestBytes: Int = 1 << 20
+        maxManifestBytes: Int = 1 << 20,
+        maxModuleBytes: Int = 64 << 20
     ) {
         self.maxEntries = maxEntries
         self.maxTotalUncompressedBytes = maxTotalUncompressedBytes
@@ -33,9 +37,10 @@ public struct BundleLimits: Sendable, Equatable {
         self.maxPathBytes = maxPathBytes
         self.maxPathDepth = maxPathDepth
         self.maxManifestBytes = maxManifestBytes
+        self.maxModuleBytes = maxModuleBytes
     }
 
     /// 10,000 entries, 1 GiB total, ratio 200 (checked past 1 MiB), 1,024-byte paths,
-    /// 64 path components, 1 MiB manifest.
+    /// 64 path components, 1 MiB manifest, 64 MiB of modules.
     public static let `default` = BundleLimits()
 }

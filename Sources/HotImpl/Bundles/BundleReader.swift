@@ -89,11 +89,18 @@ public enum BundleReader {
                     + "'\(directory.entries[pair.1.index].displayName)' overlap")
         }
 
-        // 3. Stream every entry; keep only the manifest.
+        // 3. Stream every entry, the manifest first: it says which entries hold WebAssembly
+        //    modules, the only others kept.
         var total: Int64 = 0
         var manifestData: Data?
-        for (index, entry) in directory.entries.enumerated() {
+        var contents = BundleContents()
+        var moduleEntries = Set<String>()
+        var moduleBytes: Int64 = 0
+        let order = manifestIndex.map { [$0] + directory.entries.indices.filter { $0 != manifestIndex } } ?? Array(directory.entries.indices)
+        for index in order {
+            let entry = directory.entries[index]
             let isManifest = index == manifestIndex
+            let isModule = moduleEntries.contains(entry.displayName)
             var produced: Int64 = 0
             var crc: CRC32 = 0
             var kept = Data()
@@ -120,6 +127,15 @@ public enum BundleReader {
                         "zip entry '\(entry.displayName)' decompresses to more than its declared size of "
                             + "\(entry.uncompressedSize) bytes")
                 }
+                if isModule {
+                    moduleBytes += Int64(chunk.count)
+                    if moduleBytes > Int64(limits.maxModuleBytes) {
+                        throw BundleError(
+                            "zip entry '\(entry.displayName)': the bundle's WebAssembly modules are larger than the limit of "
+                                + "\(limits.maxModuleBytes) bytes together")
+                    }
+                    kept.append(chunk)
+                }
                 if isManifest {
                     if produced > Int64(limits.maxManifestBytes) {
                         throw BundleError(
@@ -139,12 +155,17 @@ public enum BundleReader {
                     "zip entry '\(entry.displayName)' fails its CRC-32 check (expected \(hex(entry.crc32)), "
                         + "got \(hex(crc)))")
             }
-            if isManifest { manifestData = kept }
+            if isManifest {
+                manifestData = kept
+                let manifest = try ManifestParser(maxBytes: limits.maxManifestBytes).parse(kept)
+                contents = try BundleManifest.contents(from: manifest)
+                let names = Set(directory.entries.indices.filter { $0 != manifestIndex }.map { directory.entries[$0].displayName })
+                moduleEntries = try BundleModules.assign(&contents, entries: names)
+            } else if isModule {
+                contents.modules[entry.displayName] = [UInt8](kept)
+            }
         }
-
-        guard let manifestData else { return BundleContents() }
-        let manifest = try ManifestParser(maxBytes: limits.maxManifestBytes).parse(manifestData)
-        return try BundleManifest.contents(from: manifest)
+        return manifestData == nil ? BundleContents() : contents
     }
 
     private static func hex(_ value: UInt32) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Generated
 import HotRuntime
+import HotWasm
 import NIOPosix
 
 extension HotService {
@@ -63,7 +64,7 @@ extension HotService {
                 return .ok(Self.upload(existing), headers: .init(xBuildExists: "true"))
             }
         }
-        let contents = try await Self.readBundle(file.url)
+        let contents = try await Self.readBundle(file.url, wasmLimits: wasmLimits)
         let buildId = input.body.buildId ?? UUID.v7()
         // Each attempt stores under a key of its own, so a concurrent upload of the same id never
         // overwrites the archive of the build that wins.
@@ -130,9 +131,14 @@ extension HotService {
 
     /// Reads the archive's manifest off the request's executor (decompressing up to the limits
     /// takes CPU); a bundle that breaks a rule is a 400 naming it.
-    static func readBundle(_ url: URL) async throws -> BundleContents {
+    static func readBundle(_ url: URL, wasmLimits: WasmSandbox.Limits) async throws -> BundleContents {
         do {
-            return try await NIOThreadPool.singleton.runIfActive { try BundleReader.read(file: url) }
+            return try await NIOThreadPool.singleton.runIfActive {
+                var contents = try BundleReader.read(file: url)
+                // Every module a function would run is checked now, not at its first run.
+                try BundleModules.check(&contents, limits: wasmLimits)
+                return contents
+            }
         } catch let error as BundleError {
             throw APIError.badRequest("Invalid build archive: \(error.message)")
         }

@@ -4,8 +4,10 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The process's workers: each routes events into runs and, when a runtime is configured, claims
-/// runs and executes them. Idle workers wait for a notification (a slow poll covers a missed one).
+/// The process's workers: each routes events into runs, claims runs and executes them: in the
+/// embedded WebAssembly runtime when the run's build carries a module for its function, else in the
+/// HTTP runtime, when one is configured (else such runs wait for a process that has one). Idle
+/// workers wait for a notification (a slow poll covers a missed one).
 public struct WorkerPool: Service {
     public struct Configuration: Sendable {
         public var workers: Int
@@ -28,19 +30,22 @@ public struct WorkerPool: Service {
     let router: RunRouter
     let queue: LeaseQueue
     let contexts: ContextStore
+    /// The HTTP runtime (`HOT_RUNTIME_URL`).
     let runtime: (any Runtime)?
+    let embedded: EmbeddedRuntime?
     let work: WorkSignal
     let configuration: Configuration
     let logger: Logger
     /// Names this process's claims in `run_job.locked_by`.
     let identity = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
 
-    public init(database: Database, pubsub: any PubSub, secrets: SecretBox, runtime: (any Runtime)?, work: WorkSignal,
-                configuration: Configuration = .init(), logger: Logger) {
+    public init(database: Database, pubsub: any PubSub, secrets: SecretBox, runtime: (any Runtime)?, embedded: EmbeddedRuntime?,
+                work: WorkSignal, configuration: Configuration = .init(), logger: Logger) {
         self.router = RunRouter(database: database, pubsub: pubsub)
         self.queue = LeaseQueue(database: database, pubsub: pubsub)
         self.contexts = ContextStore(database: database, box: secrets)
         self.runtime = runtime
+        self.embedded = embedded
         self.work = work
         self.configuration = configuration
         self.logger = logger
@@ -77,9 +82,10 @@ public struct WorkerPool: Service {
             var busy = false
             do {
                 busy = try await router.route() > 0
-                if let runtime, let claim = try await queue.claim(worker: worker, lease: configuration.lease, contexts: contexts) {
+                if runtime != nil || embedded != nil,
+                   let claim = try await queue.claim(worker: worker, lease: configuration.lease, contexts: contexts, embeddedOnly: runtime == nil) {
                     busy = true
-                    await execute(claim, runtime: runtime, worker: worker)
+                    await execute(claim, worker: worker)
                 }
             } catch is CancellationError {
                 return
@@ -91,19 +97,28 @@ public struct WorkerPool: Service {
     }
 
     /// Runs one claimed run, renewing its lease meanwhile, and records the outcome.
-    func execute(_ claim: LeaseQueue.Claim, runtime: any Runtime, worker: String) async {
+    func execute(_ claim: LeaseQueue.Claim, worker: String) async {
         let request = claim.request
         let queue = self.queue
         let logger = self.logger
+        let (runtime, embedded) = (self.runtime, self.embedded)
         let outcome = await withTaskGroup(of: RuntimeOutcome?.self) { group in
             group.addTask {
-                await runtime.execute(request) { data in
+                let publish: @Sendable (RuntimeData) async -> Void = { data in
                     do {
                         try await queue.publishData(data, of: request)
                     } catch {
                         logger.error("could not publish stream data", metadata: ["run_id": .string(request.runId.lowercased), "error": "\(error)"])
                     }
                 }
+                if let module = claim.module, let embedded {
+                    return await embedded.execute(request, module: module, onData: publish)
+                }
+                guard let runtime else {
+                    // Not claimed without a runtime for it (see `claim`'s embeddedOnly).
+                    return .failed(.string("no runtime is configured for a function without a WebAssembly module"))
+                }
+                return await runtime.execute(request, onData: publish)
             }
             group.addTask {
                 while !Task.isCancelled {

@@ -2,6 +2,7 @@ import Foundation
 import Generated
 import HotRuntime
 import HotUploads
+import HotWasm
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -40,13 +41,16 @@ public enum HotApplication {
         public var metrics: MetricsEndpoint?
         /// `HOT_METRICS_TOKEN`: lets clients beyond loopback read `/metrics` on the API's port.
         public var metricsToken: String?
+        /// The embedded runtime's limits: uploads check their WebAssembly modules against them.
+        public var wasmLimits: WasmSandbox.Limits
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
                     liveFeed: LiveFeed.Settings = .init(), credentialCache: CredentialCache? = nil,
                     projectCache: ProjectCache? = nil, servingProcesses: ServingProcesses? = nil,
                     credentialUsage: CredentialUsage = CredentialUsage(), metrics: MetricsEndpoint? = nil, metricsToken: String? = nil,
-                    clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard) {
+                    clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard,
+                    wasmLimits: WasmSandbox.Limits = .init()) {
             self.database = database
             self.secrets = secrets
             self.storage = storage
@@ -63,6 +67,7 @@ public enum HotApplication {
             self.metricsToken = metricsToken
             self.clock = clock
             self.rateLimits = rateLimits
+            self.wasmLimits = wasmLimits
         }
     }
 
@@ -74,7 +79,7 @@ public enum HotApplication {
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
             pubsub: environment.pubsub, liveFeed: environment.liveFeed,
             domainProvider: environment.domainProvider, domainChecks: environment.domainChecks,
-            credentialCache: environment.credentialCache, projectCache: environment.projectCache)
+            credentialCache: environment.credentialCache, projectCache: environment.projectCache, wasmLimits: environment.wasmLimits)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage,

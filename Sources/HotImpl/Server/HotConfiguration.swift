@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HotRuntime
 import HotUploads
+import HotWasm
 import Logging
 import NIOCore
 
@@ -53,6 +54,12 @@ public struct HotConfiguration: Sendable {
     /// `HOT_FROZEN_CLOCK=1`, for tests of whole processes only: the clock of requests (rate-limit
     /// refills, expiry) stands still at the process's start, so a rate-limit bucket never refills.
     public var frozenClock: Bool = false
+    /// `HOT_WASM_FUEL`: instructions one WebAssembly run may execute.
+    public var wasmFuel: UInt64 = WasmSandbox.Limits.defaultFuel
+    /// `HOT_WASM_MEMORY_MB`: the linear memory one WebAssembly run may grow to, in MiB.
+    public var wasmMemoryMB: Int = WasmSandbox.Limits.defaultMemoryBytes >> 20
+    /// `HOT_WASM_THREADS`: threads running WebAssembly at once; default the number of cores.
+    public var wasmThreads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -111,6 +118,10 @@ public struct HotConfiguration: Sendable {
         configuration.metricsToken = value("HOT_METRICS_TOKEN")
         configuration.httpIdleTimeout = try number("HOT_HTTP_IDLE_TIMEOUT", default: 60, 1...86_400, "seconds")
         configuration.databaseWait = try number("HOT_DATABASE_WAIT", default: 5, 1...3600, "seconds")
+        configuration.wasmFuel = try number("HOT_WASM_FUEL", default: WasmSandbox.Limits.defaultFuel, 1...UInt64.max, "instructions")
+        // At most 4 GiB: a 32-bit memory's whole range.
+        configuration.wasmMemoryMB = try number("HOT_WASM_MEMORY_MB", default: WasmSandbox.Limits.defaultMemoryBytes >> 20, 1...4096, "MiB")
+        configuration.wasmThreads = try number("HOT_WASM_THREADS", default: ProcessInfo.processInfo.activeProcessorCount, 1...1024, "threads")
         return configuration
     }
 }
@@ -119,6 +130,11 @@ extension HotConfiguration {
     /// Uploads spool beside the file storage, so storing one is a rename.
     public var uploadPolicy: UploadPolicy {
         UploadPolicy(directory: dataDirectory.appendingPathComponent("builds/.spool", isDirectory: true), maxFileBytes: maxBuildBytes)
+    }
+
+    /// The embedded WebAssembly runtime's limits: `HOT_WASM_FUEL`, `HOT_WASM_MEMORY_MB`, `HOT_RUNTIME_TIMEOUT`.
+    public var wasmLimits: WasmSandbox.Limits {
+        WasmSandbox.Limits(fuel: wasmFuel, memoryBytes: wasmMemoryMB << 20, timeout: .seconds(runtimeTimeout))
     }
 
     /// The runtime `HOT_RUNTIME_URL` names; nil when none is configured (runs wait in the queue).

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HotWasm
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -30,6 +31,7 @@ public enum HotProcess {
         let key = try EncryptionKey.load(configured: configuration.encryptionKey, dataDirectory: configuration.dataDirectory)
         let storage = try configuration.makeBuildStorage(logger: logger)
         let runtime = try configuration.makeRuntime(logger: logger)
+        let sandbox = WasmSandbox(threads: configuration.wasmThreads, limits: configuration.wasmLimits)
         let domainProvider = try configuration.makeDomainProvider(secrets: key, logger: logger)
         sweepSpool(configuration.uploadPolicy.directory, logger: logger)
         try await DatabaseSession.withCluster(configuration, logger: logger) { clientConfiguration in
@@ -51,7 +53,8 @@ public enum HotProcess {
                 AfterReady(ready, credentialUsage.writer(database: database)),
                 HubTicker(hub: pubsub.hub),
                 AfterReady(ready, WorkerPool(
-                    database: database, pubsub: pubsub, secrets: key, runtime: runtime, work: work,
+                    database: database, pubsub: pubsub, secrets: key, runtime: runtime,
+                    embedded: EmbeddedRuntime(sandbox: sandbox, database: database, logger: logger), work: work,
                     configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
                 AfterReady(ready, Scheduler(database: database, pubsub: pubsub, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
@@ -65,13 +68,13 @@ public enum HotProcess {
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
                     servingProcesses: servingProcesses, credentialUsage: credentialUsage,
                     metrics: metricsEndpoint, metricsToken: configuration.metricsToken,
-                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock())
+                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock(), wasmLimits: configuration.wasmLimits)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, idleTimeout: .seconds(configuration.httpIdleTimeout), logger: logger,
                     onServerRunning: options.onServerRunning)))
                 services.append(FeedCloser(hub: pubsub.hub))
             } else if runtime == nil {
-                logger.warning("no HOT_RUNTIME_URL: this worker routes events and fires schedules; runs wait for a worker with a runtime")
+                logger.notice("no HOT_RUNTIME_URL: this worker runs functions with WebAssembly modules; the others wait for a worker with an HTTP runtime")
             }
             if let listener = options.metrics {
                 services.append(AfterReady(ready, HotApplication.metricsServer(metricsEndpoint, host: listener.host, port: listener.port, logger: logger)))
@@ -82,7 +85,14 @@ public enum HotProcess {
             // reading a response, say) the rest is cancelled rather than waited for.
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.runtimeTimeout + 30)
             let group = ServiceGroup(configuration: groupConfiguration)
-            try await group.run()
+            do {
+                try await group.run()
+            } catch {
+                try? await sandbox.shutdown() // the group's error is the one to report
+                throw error
+            }
+            // The workers have stopped: no run is left on the sandbox's threads.
+            try await sandbox.shutdown()
         }
     }
 }

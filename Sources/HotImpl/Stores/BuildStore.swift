@@ -134,26 +134,34 @@ public struct BuildStore: Sendable {
         try await database.query("SELECT project_id FROM build WHERE build_id = \(buildId)").all(UUID.self).first
     }
 
-    /// The bundle's event handlers and schedules, one statement each.
+    /// The bundle's event handlers and schedules, one statement each, and its modules.
     private func insertDeclarations(_ new: NewBuild, connection: PostgresConnection) async throws {
         let handlers = new.contents.eventHandlers
         if !handlers.isEmpty {
             try await connection.query("""
-                INSERT INTO event_handler (event_handler_id, build_id, project_id, event_type, ns, var, meta, position)
-                SELECT id, \(new.buildId), \(new.projectId), event_type, ns, var, meta::jsonb, position
+                INSERT INTO event_handler (event_handler_id, build_id, project_id, event_type, ns, var, meta, position, module)
+                SELECT id, \(new.buildId), \(new.projectId), event_type, ns, var, meta::jsonb, position, NULLIF(module, '')
                 FROM unnest(\(handlers.map { _ in UUID.v7() }), \(handlers.map(\.eventType)), \(handlers.map(\.ns)),
-                            \(handlers.map { $0.`var` }), \(handlers.map(\.metaJSON)), \(Array(0..<handlers.count)))
-                     AS h(id, event_type, ns, var, meta, position)
+                            \(handlers.map { $0.`var` }), \(handlers.map(\.metaJSON)), \(Array(0..<handlers.count)),
+                            \(handlers.map { $0.module ?? "" }))
+                     AS h(id, event_type, ns, var, meta, position, module)
                 """, logger: database.logger)
         }
         let schedules = new.contents.schedules
         if !schedules.isEmpty {
             try await connection.query("""
-                INSERT INTO schedule (schedule_id, build_id, project_id, cron, ns, var, meta, position)
-                SELECT id, \(new.buildId), \(new.projectId), cron, ns, var, meta::jsonb, position
+                INSERT INTO schedule (schedule_id, build_id, project_id, cron, ns, var, meta, position, module)
+                SELECT id, \(new.buildId), \(new.projectId), cron, ns, var, meta::jsonb, position, NULLIF(module, '')
                 FROM unnest(\(schedules.map { _ in UUID.v7() }), \(schedules.map(\.cron)), \(schedules.map(\.ns)),
-                            \(schedules.map { $0.`var` }), \(schedules.map(\.metaJSON)), \(Array(0..<schedules.count)))
-                     AS s(id, cron, ns, var, meta, position)
+                            \(schedules.map { $0.`var` }), \(schedules.map(\.metaJSON)), \(Array(0..<schedules.count)),
+                            \(schedules.map { $0.module ?? "" }))
+                     AS s(id, cron, ns, var, meta, position, module)
+                """, logger: database.logger)
+        }
+        // The modules, checked and compiled at upload: workers read them from here.
+        for (path, wasm) in new.contents.modules.sorted(by: { $0.key < $1.key }) {
+            try await connection.query("""
+                INSERT INTO build_module (build_id, path, wasm) VALUES (\(new.buildId), \(path), \(ByteBuffer(bytes: wasm)))
                 """, logger: database.logger)
         }
     }

@@ -22,11 +22,15 @@ public struct LeaseQueue: Sendable {
         public var attempt: Int
         /// `retry` of the handler's meta: how many times a failure is retried.
         public var retries: Int
+        /// The zip entry of its WebAssembly module, when its build carries one: the embedded
+        /// runtime runs it, else the HTTP runtime.
+        public var module: String?
     }
 
     /// Claims the next ready run (FOR UPDATE SKIP LOCKED) under a lease and marks it running
-    /// (`run:start`). A run whose earlier worker lost its lease is claimed again.
-    public func claim(worker: String, lease: Duration, contexts: ContextStore) async throws -> Claim? {
+    /// (`run:start`). A run whose earlier worker lost its lease is claimed again. `embeddedOnly`:
+    /// only runs of functions with a WebAssembly module (the process has no HTTP runtime).
+    public func claim(worker: String, lease: Duration, contexts: ContextStore, embeddedOnly: Bool = false) async throws -> Claim? {
         let claimed = try await database.transaction { connection -> RunPayloads.ClaimedRun? in
             let logger = database.logger
             let rows = try await connection.query("""
@@ -35,6 +39,7 @@ public struct LeaseQueue: Sendable {
                     WHERE run_id = (
                         SELECT run_id FROM run_job
                         WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
+                          AND (embedded OR NOT \(embeddedOnly))
                         ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                     RETURNING run_id
                 )
@@ -101,13 +106,14 @@ public struct LeaseQueue: Sendable {
             let retryId = UUID.v7()
             try await connection.query("""
                 INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, schedule_id, origin_run_id, run_type, status,
-                                 event_handler_id, ns, var, meta, attempt)
+                                 event_handler_id, ns, var, meta, attempt, module)
                 SELECT \(retryId), env_id, project_id, build_id, stream_id, event_id, schedule_id, run_id, run_type, 'queued',
-                       event_handler_id, ns, var, meta, attempt + 1
+                       event_handler_id, ns, var, meta, attempt + 1, module
                 FROM run WHERE run_id = \(runId)
                 """, logger: logger)
             try await connection.query("""
-                INSERT INTO run_job (run_id, available_at) VALUES (\(retryId), now() + make_interval(secs => \(Self.seconds(backoff))))
+                INSERT INTO run_job (run_id, available_at, embedded)
+                VALUES (\(retryId), now() + make_interval(secs => \(Self.seconds(backoff))), \(claim.module != nil))
                 """, logger: logger)
             return retryId
         }

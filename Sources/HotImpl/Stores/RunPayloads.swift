@@ -24,15 +24,16 @@ struct RunPayloads: Sendable {
         var name: String?
         var metaJSON: String
         var attempt: Int
+        var module: String?
 
         static let columns = """
             r.run_id, r.env_id, r.stream_id, r.project_id, r.build_id, r.run_type, r.event_id, r.schedule_id,
-            r.ns, r.var, r.meta::text, r.attempt
+            r.ns, r.var, r.meta::text, r.attempt, r.module
             """
-        typealias Row = (UUID, UUID, UUID, UUID?, UUID?, String, UUID?, UUID?, String?, String?, String, Int)
+        typealias Row = (UUID, UUID, UUID, UUID?, UUID?, String, UUID?, UUID?, String?, String?, String, Int, String?)
 
         init(_ row: Row) {
-            (runId, envId, streamId, projectId, buildId, runType, eventId, scheduleId, ns, name, metaJSON, attempt) = row
+            (runId, envId, streamId, projectId, buildId, runType, eventId, scheduleId, ns, name, metaJSON, attempt, module) = row
         }
 
         /// Whether anything can run it: its project and build (and so its function) still exist.
@@ -77,7 +78,7 @@ struct RunPayloads: Sendable {
         case .int(let count)?: Int(count)
         default: 0
         }
-        return LeaseQueue.Claim(request: request, attempt: run.attempt, retries: retries)
+        return LeaseQueue.Claim(request: request, attempt: run.attempt, retries: retries, module: run.module)
     }
 
     // MARK: Live events

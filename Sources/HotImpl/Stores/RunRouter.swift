@@ -26,9 +26,11 @@ public struct RunRouter: Sendable {
         var ns: String
         var name: String
         var metaJSON: String
+        /// Its WebAssembly module's entry ('' without one: unnest binds no optional arrays).
+        var module: String
 
-        init(_ row: (UUID, UUID, UUID, String, String, String)) {
-            (handlerId, buildId, projectId, ns, name, metaJSON) = row
+        init(_ row: (UUID, UUID, UUID, String, String, String, String)) {
+            (handlerId, buildId, projectId, ns, name, metaJSON, module) = row
         }
     }
 
@@ -45,24 +47,27 @@ public struct RunRouter: Sendable {
             var queued = 0
             for (eventId, envId, streamId, eventType) in events {
                 let handlers = try await connection.query("""
-                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text
+                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, '')
                     FROM event_handler h
                     JOIN build b ON b.build_id = h.build_id AND b.deployed
                     JOIN project p ON p.project_id = h.project_id AND p.active
                     WHERE p.env_id = \(envId) AND h.event_type = \(eventType)
                     ORDER BY h.project_id, h.position
-                    """, logger: logger).all((UUID, UUID, UUID, String, String, String).self).map(HandlerRow.init)
+                    """, logger: logger).all((UUID, UUID, UUID, String, String, String, String).self).map(HandlerRow.init)
                 if !handlers.isEmpty {
                     let ids = handlers.map { _ in UUID.v7() }
                     try await connection.query("""
                         INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status,
-                                         event_handler_id, ns, var, meta)
-                        SELECT id, \(envId), project_id, build_id, \(streamId), \(eventId), 'event', 'queued', handler_id, ns, var, meta::jsonb
+                                         event_handler_id, ns, var, meta, module)
+                        SELECT id, \(envId), project_id, build_id, \(streamId), \(eventId), 'event', 'queued', handler_id, ns, var, meta::jsonb,
+                               NULLIF(module, '')
                         FROM unnest(\(ids), \(handlers.map(\.projectId)), \(handlers.map(\.buildId)), \(handlers.map(\.handlerId)),
-                                    \(handlers.map(\.ns)), \(handlers.map(\.name)), \(handlers.map(\.metaJSON)))
-                             AS h(id, project_id, build_id, handler_id, ns, var, meta)
+                                    \(handlers.map(\.ns)), \(handlers.map(\.name)), \(handlers.map(\.metaJSON)), \(handlers.map(\.module)))
+                             AS h(id, project_id, build_id, handler_id, ns, var, meta, module)
                         """, logger: logger)
-                    try await connection.query("INSERT INTO run_job (run_id) SELECT unnest(\(ids))", logger: logger)
+                    try await connection.query("""
+                        INSERT INTO run_job (run_id, embedded) SELECT * FROM unnest(\(ids), \(handlers.map { !$0.module.isEmpty }))
+                        """, logger: logger)
                     queued += ids.count
                 }
                 try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
@@ -87,16 +92,19 @@ public struct RunRouter: Sendable {
         public var ns: String
         public var `var`: String
         public var metaJSON: String
+        /// Its WebAssembly module's entry, when its build carries one.
+        public var module: String?
     }
 
     public func deployedSchedules() async throws -> [DeployedSchedule] {
         try await database.query("""
-            SELECT s.schedule_id, p.env_id, s.project_id, s.build_id, s.cron, s.ns, s.var, s.meta::text
+            SELECT s.schedule_id, p.env_id, s.project_id, s.build_id, s.cron, s.ns, s.var, s.meta::text, s.module
             FROM schedule s
             JOIN build b ON b.build_id = s.build_id AND b.deployed
             JOIN project p ON p.project_id = s.project_id AND p.active
-            """).all((UUID, UUID, UUID, UUID, String, String, String, String).self).map {
-            DeployedSchedule(scheduleId: $0.0, envId: $0.1, projectId: $0.2, buildId: $0.3, cron: $0.4, ns: $0.5, var: $0.6, metaJSON: $0.7)
+            """).all((UUID, UUID, UUID, UUID, String, String, String, String, String?).self).map {
+            DeployedSchedule(scheduleId: $0.0, envId: $0.1, projectId: $0.2, buildId: $0.3, cron: $0.4, ns: $0.5, var: $0.6, metaJSON: $0.7,
+                             module: $0.8)
         }
     }
 
@@ -114,11 +122,11 @@ public struct RunRouter: Sendable {
             let streamId = UUID.v7()
             try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(schedule.envId))", logger: logger)
             try await connection.query("""
-                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta)
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta, module)
                 VALUES (\(runId), \(schedule.envId), \(schedule.projectId), \(schedule.buildId), \(streamId), \(schedule.scheduleId),
-                        'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb)
+                        'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb, \(schedule.module))
                 """, logger: logger)
-            try await connection.query("INSERT INTO run_job (run_id) VALUES (\(runId))", logger: logger)
+            try await connection.query("INSERT INTO run_job (run_id, embedded) VALUES (\(runId), \(schedule.module != nil))", logger: logger)
             try await pubsub.publish(.init(envId: schedule.envId, streamId: streamId, EnvStreamCreatedEvent.created(streamId, in: schedule.envId)),
                                      on: connection, logger: logger)
             try await Notifications.wakeWorkers(on: connection, logger: logger)

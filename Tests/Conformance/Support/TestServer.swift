@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HotWasm
 import Generated
 import HotImpl
 import HotLocalCluster
@@ -145,7 +146,9 @@ actor TestServer {
         let usageWriter = usage.writer(database: database)
         Task.detached { try await usageWriter.run() }
         let listener = pubsub.listener(work: work, credentials: credentialCache, projects: projectCache)
-        let workers = WorkerPool(database: database, pubsub: pubsub, secrets: testSecrets, runtime: httpRuntime, work: work, configuration: workerConfiguration, logger: logger)
+        let embedded = EmbeddedRuntime(sandbox: sandbox, database: database, logger: logger)
+        let workers = WorkerPool(database: database, pubsub: pubsub, secrets: testSecrets, runtime: httpRuntime, embedded: embedded, work: work,
+                                 configuration: workerConfiguration, logger: logger)
         Task.detached { try await listener.run() }
         // Fast enough for the short feeds of LiveFeedTests.
         let ticker = HubTicker(hub: pubsub.hub, interval: .milliseconds(50))
@@ -154,7 +157,8 @@ actor TestServer {
 
         let environment = HotApplication.Environment(
             database: database, secrets: testSecrets, storage: storage, uploads: uploads, pubsub: pubsub, domainProvider: domains, liveFeed: liveFeed,
-            credentialCache: credentialCache, projectCache: projectCache, credentialUsage: usage, rateLimits: lenient)
+            credentialCache: credentialCache, projectCache: projectCache, credentialUsage: usage, rateLimits: lenient,
+            wasmLimits: sandbox.limits)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
                        configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime,
@@ -162,6 +166,8 @@ actor TestServer {
     }
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
+    /// The embedded runtime of every test app: limits small enough for tests to cross quickly.
+    static let sandbox = WasmSandbox(threads: 4, limits: .init(fuel: 20_000_000, memoryBytes: 16 << 20, timeout: .seconds(5)))
     /// Custom domains of every test app: scripted per domain name. No checker runs in the
     /// background; tests drive one (DomainChecker.pass) over their own envs.
     static let domains = ScriptedDomainProvider()
