@@ -5,7 +5,8 @@ import HotWasm
 import Testing
 
 /// The embedded WebAssembly runtime over HTTP: bundles with modules uploaded, deployed and run
-/// (docs/handlers.md). The test server's sandbox: 2×10^7 fuel, 16 MiB of memory, 5 s per run.
+/// (docs/handlers.md). The test server's sandbox: 2×10^6 fuel (the example handlers use under 7×10^5), 16 MiB
+/// of memory, 5 s per run.
 @Suite("Embedded WebAssembly runtime")
 struct EmbeddedRuntimeTests {
     /// The repository's examples/ folder.

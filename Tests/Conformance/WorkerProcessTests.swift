@@ -88,4 +88,34 @@ struct WorkerProcessTests {
         #expect(try await second.stop() == 0)
         await runtime.stop()
     }
+
+    @Test("the README walk: with no runtime configured, a bundle's .wat handler runs in the server and streams its data")
+    func embeddedWithoutRuntime() async throws {
+        let dataDirectory = try ServeProcess.dataDirectory("hot-embedded")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let server = try await ServeProcess.start(dataDirectory, environment: ["HOT_RUNTIME_URL": ""])
+        defer { if server.process.isRunning { server.process.terminate() } }
+        let tenant = try await server.tenant(dataDirectory)
+        _ = try await tenant.createProject("shop")
+        // The README's bundle: its manifest, and examples/wat/hello.wat at the namespace's path.
+        let manifest = """
+            {"hot.bundle.shop": {
+              event_handlers: {"order:placed": [{fn: "::shop::orders/on-placed", meta: {retry: 2}}]},
+              scheduled_functions: {"0 3 * * *": [{fn: "::shop::tasks/nightly-report"}]}}}
+            """
+        let hello = try Data(contentsOf: EmbeddedRuntimeTests.examples.appendingPathComponent("wat/hello.wat"))
+        let zip = SampleBundle.archive([try ZipFixture.Entry("manifest.hot", manifest, method: .deflate),
+                                        try ZipFixture.Entry("shop/orders.wat", hello, method: .deflate)])
+        let buildId = try await tenant.uploadBuild("shop", zip: zip)
+        #expect(try await tenant.send(.POST, "/v1/projects/shop/builds/\(buildId)/deploy").status == 200)
+
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"order:placed","event_data":{"order":42}}"#)
+        let frames = try await feed.frames(until: { $0.event == "run:stop" || $0.event == "run:fail" })
+        feed.close()
+        #expect(frames.map(\.event) == ["event:published", "run:start", "stream:data", "run:stop"])
+        #expect(frames[2].json?["payload"]?["text"]?.stringValue == "hello")
+        #expect(frames.last?.json?["run"]?["status"]?.stringValue == "succeeded")
+        #expect(frames.last?.json?["run"]?["result"] == .object(["ok": .bool(true)]))
+        #expect(try await server.stop() == 0)
+    }
 }

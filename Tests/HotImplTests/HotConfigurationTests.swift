@@ -1,5 +1,6 @@
 import Foundation
 import HotImpl
+import HotWasm
 import Testing
 
 @Suite("Configuration from the environment")
@@ -16,6 +17,20 @@ struct HotConfigurationTests {
         #expect(configuration.databaseWait == 5)
         #expect(configuration.buildStorage == "file")
         #expect(configuration.logLevel == .info)
+        #expect(configuration.wasmFuel == 10_000_000_000)
+        #expect(configuration.wasmMemoryMB == 256)
+        #expect(configuration.wasmThreads == ProcessInfo.processInfo.activeProcessorCount)
+        #expect(configuration.wasmLimits == WasmSandbox.Limits(fuel: 10_000_000_000, memoryBytes: 256 << 20, timeout: .seconds(300)))
+    }
+
+    @Test("the WebAssembly limits are read as given, and the run timeout bounds WebAssembly runs too")
+    func wasm() throws {
+        let configuration = try HotConfiguration.fromEnvironment([
+            "HOT_WASM_FUEL": "18446744073709551615", "HOT_WASM_MEMORY_MB": "4096", "HOT_WASM_THREADS": "3",
+            "HOT_RUNTIME_TIMEOUT": "9", "HOT_DOMAIN_TARGET": "hot.example.com",
+        ])
+        #expect(configuration.wasmThreads == 3)
+        #expect(configuration.wasmLimits == WasmSandbox.Limits(fuel: .max, memoryBytes: 4096 << 20, timeout: .seconds(9)))
     }
 
     @Test("values are read as given", arguments: [
@@ -38,6 +53,10 @@ struct HotConfigurationTests {
         ("HOT_DOMAIN_CHECK_INTERVAL", "1.5", "HOT_DOMAIN_CHECK_INTERVAL must be a number of seconds from 1 to 86400 (got 1.5)"),
         ("HOT_HTTP_IDLE_TIMEOUT", "86401", "HOT_HTTP_IDLE_TIMEOUT must be a number of seconds from 1 to 86400 (got 86401)"),
         ("HOT_DATABASE_WAIT", "0", "HOT_DATABASE_WAIT must be a number of seconds from 1 to 3600 (got 0)"),
+        ("HOT_WASM_FUEL", "0", "HOT_WASM_FUEL must be a positive number of instructions (got 0)"),
+        ("HOT_WASM_FUEL", "18446744073709551616", "HOT_WASM_FUEL must be a positive number of instructions (got 18446744073709551616)"),
+        ("HOT_WASM_MEMORY_MB", "4097", "HOT_WASM_MEMORY_MB must be a number of MiB from 1 to 4096 (got 4097)"),
+        ("HOT_WASM_THREADS", "0", "HOT_WASM_THREADS must be a number of threads from 1 to 1024 (got 0)"),
         ("HOT_LOG_LEVEL", "loud", "HOT_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got loud)"),
         ("HOT_BUILD_STORAGE", "ftp://x", "HOT_BUILD_STORAGE must be 'file' or 's3://bucket/prefix' (got ftp://x)"),
     ])

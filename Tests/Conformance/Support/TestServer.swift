@@ -167,7 +167,7 @@ actor TestServer {
 
     static let testSecrets = SecretBox(key: SymmetricKey(size: .bits256))
     /// The embedded runtime of every test app: limits small enough for tests to cross quickly.
-    static let sandbox = WasmSandbox(threads: 4, limits: .init(fuel: 20_000_000, memoryBytes: 16 << 20, timeout: .seconds(5)))
+    static let sandbox = WasmSandbox(threads: 4, limits: .init(fuel: 2_000_000, memoryBytes: 16 << 20, timeout: .seconds(5)))
     /// Custom domains of every test app: scripted per domain name. No checker runs in the
     /// background; tests drive one (DomainChecker.pass) over their own envs.
     static let domains = ScriptedDomainProvider()
