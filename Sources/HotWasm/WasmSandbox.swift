@@ -96,7 +96,7 @@ public final class WasmSandbox: Sendable {
 
     /// `check(_:)` under `limits`, without a sandbox (an upload only checks).
     public static func check(_ bytes: [UInt8], limits: Limits) throws(WasmModuleError) -> WasmModule {
-        var loaded = try load(bytes)
+        let loaded = try load(bytes)
         for entry in loaded.module.imports {
             let what = "\(entry.module).\(entry.name)"
             guard entry.module == WasiPreview1.moduleName else {
@@ -133,7 +133,6 @@ public final class WasmSandbox: Sendable {
         guard let start = instance.exports[function: "_start"], start.type.parameters.isEmpty, start.type.results.isEmpty else {
             throw WasmModuleError("exports a _start that takes or returns values; it must take and return nothing")
         }
-        loaded.checked = true
         return loaded
     }
 
@@ -243,8 +242,6 @@ public struct WasmModule: Sendable {
     let module: Module
     /// The size of its binary.
     public let byteCount: Int
-    /// Whether `WasmSandbox.check` passed it.
-    public internal(set) var checked = false
 }
 
 /// What a run is given: `argv`, the environment and stdin.
