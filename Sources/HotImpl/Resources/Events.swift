@@ -5,7 +5,7 @@ import HotRuntime
 extension HotService {
     public func publishEvent(_ input: PublishEvent.Input, context: HotRequestContext) async throws -> PublishEvent.Output {
         let credential = try context.requireCredential()
-        try Self.checkPublishable(input.body.eventType)
+        try Self.checkPublishable(input.body.eventType, eventData: input.body.eventData)
         return .created(try await events.publish(
             envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: input.body.streamId))
     }
@@ -36,9 +36,11 @@ extension HotService {
         return event
     }
 
-    /// Types beginning with `hot:` belong to the platform.
-    static func checkPublishable(_ eventType: String) throws {
-        if eventType.hasPrefix("hot:") {
+    /// Types beginning with `hot:` belong to the platform, but for `hot:call`, which must describe a call.
+    static func checkPublishable(_ eventType: String, eventData: JSONValue) throws {
+        if eventType == FunctionCall.eventType {
+            _ = try FunctionCall(eventData: eventData)
+        } else if eventType.hasPrefix("hot:") {
             throw APIError.forbidden("Event types beginning with 'hot:' are reserved")
         }
     }

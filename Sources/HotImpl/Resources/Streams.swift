@@ -30,7 +30,7 @@ extension HotService {
 
     public func subscribeWithEvent(_ input: SubscribeWithEvent.Input, context: HotRequestContext) async throws -> SubscribeWithEvent.Output {
         let credential = try context.requireCredential()
-        try Self.checkPublishable(input.body.eventType)
+        try Self.checkPublishable(input.body.eventType, eventData: input.body.eventData)
         let projectId = try await projectFilter(input.project, context: context)
         let streamId = input.body.streamId ?? UUID.v7()
         // Subscribed before publishing, so no run of this event can be missed.

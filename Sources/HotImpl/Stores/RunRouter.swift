@@ -40,12 +40,22 @@ public struct RunRouter: Sendable {
     public func route(limit: Int = 20) async throws -> Int {
         try await database.transaction { connection in
             let logger = database.logger
+            // A call's function comes along (it was checked when the event was published).
             let events = try await connection.query("""
-                SELECT event_id, env_id, stream_id, event_type FROM event WHERE routed_at IS NULL
+                SELECT event_id, env_id, stream_id, event_type,
+                       CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END
+                FROM event WHERE routed_at IS NULL
                 ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                """, logger: logger).all((UUID, UUID, UUID, String).self)
+                """, logger: logger).all((UUID, UUID, UUID, String, String?).self)
             var queued = 0
-            for (eventId, envId, streamId, eventType) in events {
+            for (eventId, envId, streamId, eventType, fn) in events {
+                if eventType == FunctionCall.eventType {
+                    let called = try await queueCall(eventId: eventId, envId: envId, streamId: streamId, fn: fn, connection: connection)
+                    queued += called ? 1 : 0
+                    try await markHandled(eventId: eventId, envId: envId, streamId: streamId, eventType: eventType, runCount: called ? 1 : 0,
+                                          connection: connection)
+                    continue
+                }
                 let handlers = try await connection.query("""
                     SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, '')
                     FROM event_handler h
@@ -70,14 +80,65 @@ public struct RunRouter: Sendable {
                         """, logger: logger)
                     queued += ids.count
                 }
-                try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
-                try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvEventHandledEvent(
-                    eventId: eventId, streamId: streamId, eventType: eventType, type: EnvEventHandledEvent.event, envId: envId,
-                    runCount: handlers.count)), on: connection, logger: logger)
+                try await markHandled(eventId: eventId, envId: envId, streamId: streamId, eventType: eventType, runCount: handlers.count,
+                                      connection: connection)
             }
             if queued > 0 { try await Notifications.wakeWorkers(on: connection, logger: logger) }
             return events.count
         }
+    }
+
+    /// The event is routed (`event:handled`), with the runs it made.
+    private func markHandled(eventId: UUID, envId: UUID, streamId: UUID, eventType: String, runCount: Int,
+                             connection: PostgresConnection) async throws {
+        let logger = database.logger
+        try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
+        try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvEventHandledEvent(
+            eventId: eventId, streamId: streamId, eventType: eventType, type: EnvEventHandledEvent.event, envId: envId,
+            runCount: runCount)), on: connection, logger: logger)
+    }
+
+    // MARK: Calls
+
+    /// Queues the run of a `hot:call` (docs/calls.md): the function as a deployed build of an active
+    /// project of the env declares it (any section of its manifest), else the module a deployed build
+    /// keeps for its namespace (`<ns path>.wasm`, then `.wat`), which runs with `argv = [<var>]`. When
+    /// several projects have it, the oldest project's wins. Returns false when none has it: the event
+    /// is then handled without a run.
+    private func queueCall(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> Bool {
+        let logger = database.logger
+        guard let fn, let call = try? FunctionCall(fn: fn) else { return false }
+        let base = BundleModules.path(ofNamespace: call.ns)
+        let targets = try await connection.query("""
+            SELECT t.build_id, t.project_id, t.meta::text, t.module FROM (
+                SELECT h.build_id, h.project_id, h.meta, h.module, 0 AS rank FROM event_handler h
+                WHERE h.ns = \(call.ns) AND h.var = \(call.name)
+                UNION ALL
+                SELECT s.build_id, s.project_id, s.meta, s.module, 0 FROM schedule s
+                WHERE s.ns = \(call.ns) AND s.var = \(call.name)
+                UNION ALL
+                SELECT m.build_id, b.project_id, '{}'::jsonb, m.path, CASE WHEN m.path LIKE '%.wasm' THEN 1 ELSE 2 END
+                FROM build_module m JOIN build b ON b.build_id = m.build_id
+                WHERE m.path IN (\(base + ".wasm"), \(base + ".wat"))
+            ) t
+            JOIN build b ON b.build_id = t.build_id AND b.deployed
+            JOIN project p ON p.project_id = t.project_id AND p.active AND p.env_id = \(envId)
+            ORDER BY t.rank, p.created_at, p.project_id LIMIT 1
+            """, logger: logger).all((UUID, UUID, String, String?).self)
+        guard let (buildId, projectId, metaJSON, module) = targets.first else {
+            logger.notice("a call names a function no deployed build has; it makes no run", metadata: [
+                "event_id": .string(eventId.lowercased), "fn": .string(fn),
+            ])
+            return false
+        }
+        let runId = UUID.v7()
+        try await connection.query("""
+            INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module)
+            VALUES (\(runId), \(envId), \(projectId), \(buildId), \(streamId), \(eventId), 'call', 'queued',
+                    \(call.ns), \(call.name), \(metaJSON)::jsonb, \(module))
+            """, logger: logger)
+        try await connection.query("INSERT INTO run_job (run_id, embedded) VALUES (\(runId), \(module != nil))", logger: logger)
+        return true
     }
 
     // MARK: Schedules

@@ -1,0 +1,81 @@
+import Foundation
+import HotRuntime
+import HotTestSupport
+import Testing
+
+/// `hot:call`: an event that calls one function of the env's deployed builds (docs/calls.md).
+@Suite("Calls")
+struct CallsTests {
+    let embedded = EmbeddedRuntimeTests()
+
+    func call(_ tenant: Tenant, _ data: String) async throws -> [SSEFrame] {
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"hot:call","event_data":\#(data)}"#)
+        defer { feed.close() }
+        #expect(feed.status == 200)
+        return try await feed.frames(until: { $0.event == "run:stop" || $0.event == "run:fail" })
+    }
+
+    @Test("a call runs the declared function with run_type call; its event and args reach the module; another var of the namespace runs its module too")
+    func declaredAndNamespace() async throws {
+        let tenant = try await embedded.deployed([(embedded.uniqueType("math"), "::math/add", "{retry: 1}")],
+                                                 entries: [("math.wat", Data(WatHandler.echoStdin.utf8))])
+        let frames = try await call(tenant, #"{"fn":"::math/add","args":[1,{"b":2}]}"#)
+        #expect(frames.map(\.event) == ["event:published", "run:start", "run:stop"])
+        let run = try #require(frames.last?.json?["run"])
+        #expect(run["run_type"]?.stringValue == "call")
+        let request = try #require(run["result"])
+        #expect(request["run_type"]?.stringValue == "call")
+        #expect(request["handler"] == .object(["ns": "::math", "var": "add", "meta": .object(["retry": .int(1)])]))
+        #expect(request["event"]?["event_type"]?.stringValue == "hot:call")
+        #expect(request["event"]?["event_data"]?["args"] == .array([.int(1), .object(["b": .int(2)])]))
+
+        // Not declared, but its namespace's module is in the build: it runs, told which var.
+        let other = try #require(try await call(tenant, #"{"fn":"::math/mul","args":[]}"#).last?.json?["run"])
+        #expect(other["status"]?.stringValue == "succeeded")
+        #expect(other["result"]?["handler"] == .object(["ns": "::math", "var": "mul", "meta": .object([:])]))
+    }
+
+    @Test("a call of a declared function without a module goes to the HTTP runtime as run_type call")
+    func httpRuntime() async throws {
+        let tenant = try await embedded.deployed([(embedded.uniqueType("remote"), "::remote::fns/answer", "{}")], entries: [])
+        RuntimeScript.shared.on("hot:call", .succeed(result: 42))
+        let frames = try await call(tenant, #"{"fn":"::remote::fns/answer","args":["x"]}"#)
+        let run = try #require(frames.last?.json?["run"])
+        #expect(run["result"] == .int(42))
+        let runId = try #require(run["run_id"]?.stringValue)
+        let request = try #require(tenant.server.runtime.received.last { $0.runId == runId })
+        #expect(request.body["run_type"]?.stringValue == "call")
+        #expect(request.body["handler"]?["var"]?.stringValue == "answer")
+        #expect(request.body["event"]?["event_data"]?["args"] == .array(["x"]))
+    }
+
+    @Test("a call of a function no deployed build has is handled without a run")
+    func unknownFunction() async throws {
+        let tenant = try await Tenant.make()
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        defer { feed.close() }
+        let published = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"hot:call","event_data":{"fn":"::nowhere/nothing","args":[]}}"#)
+        #expect(published.status == 201)
+        let eventId = try #require(published.json?["data"]?["event_id"]?.stringValue)
+        let handled = try await feed.frames(until: { $0.event == "event:handled" && $0.json?["event_id"]?.stringValue == eventId })
+        #expect(handled.last?.json?["run_count"] == .int(0))
+        #expect(try await tenant.send(.GET, "/v1/events/\(eventId)/runs").json?["pagination"]?["total"] == .int(0))
+    }
+
+    @Test("hot:call must describe a call (400); other hot: types stay reserved (403)", arguments: [
+        (#"{"event_type":"hot:call","event_data":{"args":[]}}"#, 400),
+        (#"{"event_type":"hot:call","event_data":{"fn":"no-slash","args":[]}}"#, 400),
+        (#"{"event_type":"hot:call","event_data":{"fn":"::ns/","args":[]}}"#, 400),
+        (#"{"event_type":"hot:call","event_data":{"fn":"::ns/f","args":{"a":1}}}"#, 400),
+        (#"{"event_type":"hot:call","event_data":"::ns/f"}"#, 400),
+        (#"{"event_type":"hot:schedule","event_data":{"fn":"::ns/f","args":[]}}"#, 403),
+    ])
+    func refused(_ body: String, _ status: Int) async throws {
+        let tenant = try await Tenant.make()
+        let reply = try await tenant.send(.POST, "/v1/events", body: body)
+        #expect(reply.status == status)
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: body)
+        #expect(feed.status == status)
+        feed.close()
+    }
+}
