@@ -221,6 +221,30 @@ struct EmbeddedRuntimeTests {
         #expect(unused.status == 201)
     }
 
+    @Test("200 events handled by a module at once: 200 runs, all succeeded")
+    func concurrentRuns() async throws {
+        let type = uniqueType("many")
+        let tenant = try await deployed([(type, "::many/run", "{}")],
+                                        entries: [("many.wat", Data(WatHandler.writing([#"{"type":"result","result":"ok"}"#]).utf8))])
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        defer { feed.close() }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"\#(type)","event_data":{}}"#).status }
+            }
+            for try await status in group { #expect(status == 201) }
+        }
+        var ended: [String: String] = [:]
+        _ = try await feed.frames(until: { frame in
+            if frame.event == "run:stop" || frame.event == "run:fail", let runId = frame.json?["run_id"]?.stringValue {
+                ended[runId] = frame.event
+            }
+            return ended.count == 200
+        }, within: .seconds(120))
+        #expect(ended.count == 200)
+        #expect(ended.values.allSatisfy { $0 == "run:stop" })
+    }
+
     @Test("the example handlers (C, Embedded Swift) succeed", arguments: ["c/handler.wasm", "swift/handler.wasm"])
     func examples(_ path: String) async throws {
         let type = uniqueType("example")
