@@ -190,6 +190,7 @@ public final class WasmSandbox: Sendable {
             ending = classify(error, interrupt: interrupt, limits: limits)
         }
         interrupt.detach()
+        run.end()
         let fuelUsed = interrupt.reason == nil ? limits.fuel - (store.fuel?.remaining ?? limits.fuel) : nil
         let report = WasmRunReport(ending: ending, stderr: run.stderr, fuelUsed: fuelUsed, duration: ContinuousClock.now - started)
         return (report, sink.finish())
