@@ -154,6 +154,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // scripts/bench-wasm's figures of the embedded runtime itself (bench/wasm/*.wat through WasmSandbox).
+        .executableTarget(
+            name: "hot-bench-wasm",
+            dependencies: ["HotWasm"]
+        ),
         // What both test targets build bundles and fixtures with.
         .target(
             name: "HotTestSupport",

@@ -46,6 +46,13 @@ final class WasiRun {
         return GuestMemory(memory: memory, function: function)
     }
 
+    /// Drops the memory kept for the host functions once the guest has ended. The memory holds its
+    /// store's allocator, which holds the host functions, which hold this run: kept, the cycle would
+    /// keep the whole store (its linear memory included) alive after every run.
+    func end() {
+        cachedMemory = nil
+    }
+
     /// Ends the run at the next host call once the watchdog fired.
     func checkInterrupt() throws(WasmInterrupted) {
         if let reason = interrupt.reason { throw WasmInterrupted(reason: reason) }
