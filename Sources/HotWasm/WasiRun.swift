@@ -26,7 +26,13 @@ final class WasiRun {
     private let stderrTailBytes: Int
     private var cachedMemory: Memory?
 
-    init(_ invocation: WasmInvocation, limits: WasmSandbox.Limits, interrupt: WasmInterrupt, stdout: any WasmStdoutSink) {
+    /// Counts this run while it exists.
+    private let alive: RunCounter?
+
+    init(_ invocation: WasmInvocation, limits: WasmSandbox.Limits, interrupt: WasmInterrupt, stdout: any WasmStdoutSink,
+         alive: RunCounter? = nil) {
+        self.alive = alive
+        alive?.add(1)
         arguments = invocation.arguments.map { Array($0.utf8) }
         environment = invocation.environment.map { Array("\($0.name)=\($0.value)".utf8) }
         stdin = invocation.stdin
@@ -44,6 +50,10 @@ final class WasiRun {
         }
         cachedMemory = memory
         return GuestMemory(memory: memory, function: function)
+    }
+
+    deinit {
+        alive?.add(-1)
     }
 
     /// Drops the memory kept for the host functions once the guest has ended. The memory holds its
@@ -86,6 +96,14 @@ final class WasiRun {
 
     /// stderr's kept tail as text (bytes that are not UTF-8 become U+FFFD).
     var stderr: String { String(decoding: stderrTail, as: UTF8.self) }
+}
+
+/// How many runs' WASI states exist: a run whose state outlives it (a reference cycle through its
+/// store) shows here.
+final class RunCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
 
 /// The stdout sink has the run's outcome: the guest is stopped.

@@ -46,6 +46,10 @@ public final class WasmSandbox: Sendable {
     private static let checkingEngine = Engine(configuration: EngineConfiguration(
         compilationMode: .eager, memoryBoundsChecking: .software, fuelMetering: true))
     private let pool: NIOThreadPool
+    private let alive = RunCounter()
+
+    /// Runs whose state still exists: those in flight. A run's state is freed when it ends.
+    public var runsAlive: Int { alive.value }
 
     public init(threads: Int, limits: Limits = Limits()) {
         precondition(threads > 0, "a sandbox needs at least one thread")
@@ -165,10 +169,10 @@ public final class WasmSandbox: Sendable {
             }
         }
         defer { watchdog.cancel() }
-        let (engine, limits) = (self.engine, self.limits)
+        let (engine, limits, alive) = (self.engine, self.limits, self.alive)
         return try await withTaskCancellationHandler {
             try await pool.runIfActive {
-                Self.execute(module, invocation, engine: engine, limits: limits, interrupt: interrupt, sink: makeSink())
+                Self.execute(module, invocation, engine: engine, limits: limits, interrupt: interrupt, alive: alive, sink: makeSink())
             }
         } onCancel: {
             interrupt.fire(.cancelled)
@@ -177,10 +181,11 @@ public final class WasmSandbox: Sendable {
 
     /// One run, on the calling (pool) thread.
     private static func execute<Sink: WasmStdoutSink>(
-        _ module: WasmModule, _ invocation: WasmInvocation, engine: Engine, limits: Limits, interrupt: WasmInterrupt, sink: Sink
+        _ module: WasmModule, _ invocation: WasmInvocation, engine: Engine, limits: Limits, interrupt: WasmInterrupt,
+        alive: RunCounter, sink: Sink
     ) -> (WasmRunReport, Sink.Outcome) {
         let started = ContinuousClock.now
-        let run = WasiRun(invocation, limits: limits, interrupt: interrupt, stdout: sink)
+        let run = WasiRun(invocation, limits: limits, interrupt: interrupt, stdout: sink, alive: alive)
         let store = Store(engine: engine)
         store.resourceLimiter = WasmMemoryCap(bytes: limits.memoryBytes)
         store.fuel = Fuel(remaining: limits.fuel)

@@ -261,6 +261,21 @@ struct WasmSandboxTests {
         #expect(raw.count == 40 && Set(raw.suffix(32)).count > 8)
     }
 
+    @Test("a run's state is freed when it ends, whichever way it ends (no cycle through its store keeps it)")
+    func runsAreFreed() async throws {
+        let sandbox = WasmSandbox(threads: 2, limits: .init(fuel: 1_000_000, memoryBytes: 4 << 20, timeout: .seconds(20)))
+        let modules = [Self.hello, command(body: "unreachable"), command(body: "(loop $forever (br $forever))"),
+                       command(data: #"(data (i32.const 100) "x\n")"#, body: "(call $write (i32.const 1) (i32.const 100) (i32.const 2))")]
+        for text in modules {
+            for _ in 0..<5 {
+                let (report, _) = try await run(sandbox, text, stopAfter: text == modules[3] ? 1 : nil)
+                #expect(report.ending != .cancelled)
+            }
+        }
+        #expect(sandbox.runsAlive == 0)
+        try await sandbox.shutdown()
+    }
+
     @Test("200 concurrent runs of a trivial module all succeed")
     func concurrent() async throws {
         let loaded = try module(sandbox, Self.hello)
