@@ -1,6 +1,7 @@
 import Foundation
 import HotRuntime
 import HotTestSupport
+import PostgresNIO
 import Testing
 
 /// `hot:call`: an event that calls one function of the env's deployed builds (docs/calls.md).
@@ -78,4 +79,60 @@ struct CallsTests {
         #expect(feed.status == status)
         feed.close()
     }
+
+    /// A tenant whose project `app` has `manifest` and `entries` uploaded (not deployed); the build id.
+    func upload(_ tenant: Tenant, manifest: String, entries: [(String, Data)]) async throws -> UploadAnswer {
+        var zip = [try ZipFixture.Entry("manifest.hot", manifest, method: .deflate)]
+        for (name, data) in entries { zip.append(try ZipFixture.Entry(name, data, method: .deflate)) }
+        let reply = try await tenant.upload("app", zip: SampleBundle.archive(zip))
+        return UploadAnswer(status: reply.status, buildId: reply.json?["data"]?["build_id"]?.stringValue,
+                                   message: reply.json?["error"]?["message"]?.stringValue)
+    }
+
+    @Test("a tool's or a webhook's function can be called; their modules are checked at upload; a webhook keeps its token across builds")
+    func toolsAndWebhooks() async throws {
+        let tenant = try await Tenant.make()
+        _ = try await tenant.createProject("app")
+        let manifest = """
+            {"hot.bundle.app": {
+              mcp_tools: {"weather": [{name: "get-forecast", fn: "::weather/forecast", input_schema: {type: "object"}}]},
+              webhooks: {"hooks": [{path: "/stripe", fn: "::hooks/on-stripe"}, {path: "/other", method: "GET", fn: "::hooks/other"}]}}}
+            """
+        let module = Data(WatHandler.echoStdin.utf8)
+        // A broken module of a tool is refused like a handler's.
+        let broken = try await upload(tenant, manifest: manifest, entries: [("weather.wat", Data("(module".utf8)), ("hooks.wat", module)])
+        #expect(broken.status == 400)
+        #expect(broken.message?.contains("weather.wat") == true)
+
+        let first = try await upload(tenant, manifest: manifest, entries: [("weather.wat", module), ("hooks.wat", module)])
+        let buildId = try #require(first.buildId)
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        let tool = try #require(try await call(tenant, #"{"fn":"::weather/forecast","args":[{"city":"Oslo"}]}"#).last?.json?["run"])
+        #expect(tool["run_type"]?.stringValue == "call")
+        #expect(tool["result"]?["event"]?["event_data"]?["args"] == .array([.object(["city": "Oslo"])]))
+        let hook = try #require(try await call(tenant, #"{"fn":"::hooks/on-stripe","args":[]}"#).last?.json?["run"])
+        #expect(hook["result"]?["handler"]?["var"]?.stringValue == "on-stripe")
+
+        // A second build keeps each webhook's token; another path has another.
+        let second = try await upload(tenant, manifest: manifest, entries: [("weather.wat", module), ("hooks.wat", module)])
+        let secondId = try #require(second.buildId)
+        let rows = try await tenant.server.database.client.query("""
+            SELECT path, token FROM webhook WHERE build_id IN (\(UUID(uuidString: buildId)!), \(UUID(uuidString: secondId)!))
+            """, logger: tenant.server.logger)
+        var tokens: [(path: String, token: String)] = []
+        for try await (path, token) in rows.decode((String, String).self) { tokens.append((path, token)) }
+        #expect(tokens.count == 4)
+        let stripe = Set(tokens.filter { $0.path == "/stripe" }.map(\.token))
+        let other = Set(tokens.filter { $0.path == "/other" }.map(\.token))
+        #expect(stripe.count == 1 && other.count == 1)
+        #expect(stripe != other)
+        #expect(tokens.allSatisfy { $0.token.count == 12 && $0.token.allSatisfy(\.isHexDigit) })
+    }
+}
+
+/// What an upload answered, as the tests of this file read it.
+struct UploadAnswer {
+    var status: Int
+    var buildId: String?
+    var message: String?
 }

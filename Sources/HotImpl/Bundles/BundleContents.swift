@@ -2,6 +2,10 @@
 public struct BundleContents: Sendable, Equatable {
     public var eventHandlers: [BundleHandler]
     public var schedules: [BundleSchedule]
+    /// `mcp_tools`: the build's MCP tools, by service.
+    public var tools: [BundleTool] = []
+    /// `webhooks`: the build's webhooks, by service.
+    public var webhooks: [BundleWebhook] = []
     /// `<name>` of the manifest's `hot.bundle.<name>` key; nil without a manifest.
     public var bundleName: String?
     /// Whether the archive contains `manifest.hot` at its root.

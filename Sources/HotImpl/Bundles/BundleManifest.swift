@@ -32,6 +32,8 @@ enum BundleManifest {
             contents.schedules.append(
                 BundleSchedule(cron: cron, ns: function.ns, var: function.var, metaJSON: function.metaJSON))
         }
+        contents.tools = try BundleServices.tools(in: entry.value)
+        contents.webhooks = try BundleServices.webhooks(in: entry.value)
         return contents
     }
 

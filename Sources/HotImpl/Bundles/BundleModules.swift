@@ -29,22 +29,27 @@ enum BundleModules {
         return nil
     }
 
-    /// Sets the module of every handler and schedule; returns the entries that hold modules.
+    /// Sets the module of every handler, schedule, tool and webhook; returns the entries that hold modules.
     static func assign(_ contents: inout BundleContents, entries: Set<String>) throws -> Set<String> {
         var used = Set<String>()
-        for index in contents.eventHandlers.indices {
-            let handler = contents.eventHandlers[index]
-            let module = try entry(ns: handler.ns, name: handler.var, metaJSON: handler.metaJSON, entries: entries)
-            contents.eventHandlers[index].module = module
-            if let module { used.insert(module) }
-        }
-        for index in contents.schedules.indices {
-            let schedule = contents.schedules[index]
-            let module = try entry(ns: schedule.ns, name: schedule.var, metaJSON: schedule.metaJSON, entries: entries)
-            contents.schedules[index].module = module
-            if let module { used.insert(module) }
-        }
+        try assign(&contents.eventHandlers, ns: \.ns, name: \.var, meta: \.metaJSON, module: \.module, entries: entries, used: &used)
+        try assign(&contents.schedules, ns: \.ns, name: \.var, meta: \.metaJSON, module: \.module, entries: entries, used: &used)
+        try assign(&contents.tools, ns: \.ns, name: \.var, meta: \.metaJSON, module: \.module, entries: entries, used: &used)
+        try assign(&contents.webhooks, ns: \.ns, name: \.var, meta: \.metaJSON, module: \.module, entries: entries, used: &used)
         return used
+    }
+
+    /// Sets the module of each function of one manifest section, adding the entries to `used`.
+    private static func assign<Function>(
+        _ functions: inout [Function], ns: KeyPath<Function, String>, name: KeyPath<Function, String>,
+        meta: KeyPath<Function, String>, module: WritableKeyPath<Function, String?>, entries: Set<String>, used: inout Set<String>
+    ) throws {
+        for index in functions.indices {
+            let function = functions[index]
+            let found = try entry(ns: function[keyPath: ns], name: function[keyPath: name], metaJSON: function[keyPath: meta], entries: entries)
+            functions[index][keyPath: module] = found
+            if let found { used.insert(found) }
+        }
     }
 
     /// `meta.wasm` of a function's meta map (JSON text), when present.

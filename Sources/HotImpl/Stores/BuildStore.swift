@@ -134,7 +134,7 @@ public struct BuildStore: Sendable {
         try await database.query("SELECT project_id FROM build WHERE build_id = \(buildId)").all(UUID.self).first
     }
 
-    /// The bundle's event handlers and schedules, one statement each, and its modules.
+    /// The bundle's event handlers and schedules (one statement each), its tools, webhooks and modules.
     private func insertDeclarations(_ new: NewBuild, connection: PostgresConnection) async throws {
         let handlers = new.contents.eventHandlers
         if !handlers.isEmpty {
@@ -158,12 +158,43 @@ public struct BuildStore: Sendable {
                      AS s(id, cron, ns, var, meta, position, module)
                 """, logger: database.logger)
         }
+        for (position, tool) in new.contents.tools.enumerated() {
+            try await connection.query("""
+                INSERT INTO mcp_tool (mcp_tool_id, build_id, project_id, service, name, ns, var, description, title, input_schema,
+                                      output_schema, annotations, auth_mode, meta, module, position)
+                VALUES (\(UUID.v7()), \(new.buildId), \(new.projectId), \(tool.service), \(tool.name), \(tool.ns), \(tool.var),
+                        \(tool.description), \(tool.title), \(tool.inputSchemaJSON)::jsonb, \(tool.outputSchemaJSON)::jsonb,
+                        \(tool.annotationsJSON)::jsonb, \(tool.authMode), \(tool.metaJSON)::jsonb, \(tool.module), \(position))
+                """, logger: database.logger)
+        }
+        for (position, webhook) in new.contents.webhooks.enumerated() {
+            // The token of the same webhook in an earlier build of the project, else a new one.
+            try await connection.query("""
+                INSERT INTO webhook (webhook_id, build_id, project_id, service, path, method, name, ns, var, description, auth_mode,
+                                     meta, module, token, position)
+                VALUES (\(UUID.v7()), \(new.buildId), \(new.projectId), \(webhook.service), \(webhook.path), \(webhook.method),
+                        \(webhook.name), \(webhook.ns), \(webhook.var), \(webhook.description), \(webhook.authMode),
+                        \(webhook.metaJSON)::jsonb, \(webhook.module),
+                        coalesce((SELECT token FROM webhook WHERE project_id = \(new.projectId) AND service = \(webhook.service)
+                                  AND path = \(webhook.path) AND method = \(webhook.method) LIMIT 1), \(Self.webhookToken())),
+                        \(position))
+                """, logger: database.logger)
+        }
         // The modules, checked and compiled at upload: workers read them from here.
         for (path, wasm) in new.contents.modules.sorted(by: { $0.key < $1.key }) {
             try await connection.query("""
                 INSERT INTO build_module (build_id, path, wasm) VALUES (\(new.buildId), \(path), \(ByteBuffer(bytes: wasm)))
                 """, logger: database.logger)
         }
+    }
+
+    /// A webhook's URL token: 12 random hex digits.
+    static func webhookToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<6).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
+        }.joined()
     }
 
     /// Marks the build deployed; the project's previously deployed build stops being deployed in

@@ -101,7 +101,7 @@ public struct RunRouter: Sendable {
     // MARK: Calls
 
     /// Queues the run of a `hot:call` (docs/calls.md): the function as a deployed build of an active
-    /// project of the env declares it (any section of its manifest), else the module a deployed build
+    /// project of the env declares it (any section of its manifest: handlers, schedules, tools, webhooks), else the module a deployed build
     /// keeps for its namespace (`<ns path>.wasm`, then `.wat`), which runs with `argv = [<var>]`. When
     /// several projects have it, the oldest project's wins. Returns false when none has it: the event
     /// is then handled without a run.
@@ -116,6 +116,12 @@ public struct RunRouter: Sendable {
                 UNION ALL
                 SELECT s.build_id, s.project_id, s.meta, s.module, 0 FROM schedule s
                 WHERE s.ns = \(call.ns) AND s.var = \(call.name)
+                UNION ALL
+                SELECT mt.build_id, mt.project_id, mt.meta, mt.module, 0 FROM mcp_tool mt
+                WHERE mt.ns = \(call.ns) AND mt.var = \(call.name)
+                UNION ALL
+                SELECT w.build_id, w.project_id, w.meta, w.module, 0 FROM webhook w
+                WHERE w.ns = \(call.ns) AND w.var = \(call.name)
                 UNION ALL
                 SELECT m.build_id, b.project_id, '{}'::jsonb, m.path, CASE WHEN m.path LIKE '%.wasm' THEN 1 ELSE 2 END
                 FROM build_module m JOIN build b ON b.build_id = m.build_id
