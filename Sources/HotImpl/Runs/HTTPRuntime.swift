@@ -75,7 +75,12 @@ public struct HTTPRuntime: Runtime {
         let answer = await withTaskGroup(of: Answer?.self) { group in
             group.addTask { await self.exchange(body, onData: onData) }
             group.addTask {
-                do { try await Task.sleep(for: timeout) } catch { return nil }
+                // In slices of at most a second: a cancelled sleep keeps its timer until the time it was
+                // to end, so one sleep of the whole timeout would hold it for 300 s after every run.
+                let deadline = ContinuousClock.now + timeout
+                while ContinuousClock.now < deadline {
+                    do { try await Task.sleep(for: min(deadline - ContinuousClock.now, .seconds(1))) } catch { return nil }
+                }
                 return Answer(failure: "runtime did not finish the run within \(Self.describe(timeout))")
             }
             // The first answer wins: the exchange's outcome, or the timeout's. Cancelling the exchange
