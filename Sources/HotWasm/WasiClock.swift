@@ -64,7 +64,6 @@ enum WasiPoll {
 
         struct Ready { var userdata: UInt64; var errno: UInt16; var type: UInt8; var bytes: UInt64 }
         var ready: [Ready] = []
-        var earliest: (deadline: UInt64, userdata: UInt64)?
         var clocks: [(deadline: UInt64, userdata: UInt64)] = []
         for index in 0..<UInt64(count) {
             let base = try GuestMemory.advance(subscriptions, by: index * subscriptionSize)
@@ -83,7 +82,6 @@ enum WasiPoll {
                 let wait = flags & 1 == 1 ? (timeout > now ? timeout - now : 0) : timeout
                 let deadline = monotonicNow.addingReportingOverflow(wait).overflow ? UInt64.max : monotonicNow + wait
                 clocks.append((deadline, userdata))
-                if earliest == nil || deadline < earliest!.deadline { earliest = (deadline, userdata) }
             case 1, 2: // fd_read, fd_write
                 let fd = try memory.u32(at: try GuestMemory.advance(base, by: 16))
                 let usable = tag == 1 ? fd == 0 : (fd == 1 || fd == 2)
@@ -93,9 +91,9 @@ enum WasiPoll {
                 return WasiPreview1.invalid
             }
         }
-        if ready.isEmpty, let earliest {
-            try WasiClock.sleep(untilMonotonic: earliest.deadline, run: run)
-            let now = WasiClock.now(1) ?? earliest.deadline
+        if ready.isEmpty, let earliest = clocks.map(\.deadline).min() {
+            try WasiClock.sleep(untilMonotonic: earliest, run: run)
+            let now = WasiClock.now(1) ?? earliest
             for clock in clocks where clock.deadline <= now {
                 ready.append(Ready(userdata: clock.userdata, errno: 0, type: 0, bytes: 0))
             }

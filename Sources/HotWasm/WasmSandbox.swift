@@ -82,7 +82,7 @@ public final class WasmSandbox: Sendable {
     /// Parses a stored module (it was checked when its build was uploaded).
     public static func load(_ bytes: [UInt8]) throws(WasmModuleError) -> WasmModule {
         do {
-            return WasmModule(module: try parseWasm(bytes: bytes), byteCount: bytes.count)
+            return WasmModule(module: try parseWasm(bytes: bytes))
         } catch {
             throw WasmModuleError("does not parse as WebAssembly: \(Self.oneLine(error))")
         }
@@ -255,8 +255,6 @@ public final class WasmSandbox: Sendable {
 /// A parsed module, shareable between threads and runs.
 public struct WasmModule: Sendable {
     let module: Module
-    /// The size of its binary.
-    public let byteCount: Int
 }
 
 /// What a run is given: `argv`, the environment and stdin.

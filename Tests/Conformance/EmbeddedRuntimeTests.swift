@@ -1,4 +1,5 @@
 import Foundation
+import HotImpl
 import HotRuntime
 import HotTestSupport
 import HotWasm
@@ -14,10 +15,11 @@ struct EmbeddedRuntimeTests {
         .deletingLastPathComponent().appendingPathComponent("examples")
 
     /// A tenant whose project `app` deploys `fns` (event type → `fn`, meta) with `entries` beside the manifest.
-    func deployed(_ fns: [(eventType: String, fn: String, meta: String)], entries: [(String, Data)]) async throws -> Tenant {
+    func deployed(_ fns: [(eventType: String, fn: String, meta: String)], schedules: [(cron: String, fn: String)] = [],
+                  entries: [(String, Data)]) async throws -> Tenant {
         let tenant = try await Tenant.make()
         _ = try await tenant.createProject("app")
-        let reply = try await tenant.upload("app", zip: Self.bundle(fns, entries: entries))
+        let reply = try await tenant.upload("app", zip: Self.bundle(fns, schedules: schedules, entries: entries))
         guard reply.status == 201, let buildId = reply.json?["data"]?["build_id"]?.stringValue else {
             throw TestFailure("upload answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }
@@ -26,8 +28,9 @@ struct EmbeddedRuntimeTests {
         return tenant
     }
 
-    static func bundle(_ fns: [(eventType: String, fn: String, meta: String)], entries: [(String, Data)]) throws -> Data {
-        var zip = [try ZipFixture.Entry("manifest.hot", SampleBundle.manifest(handlers: fns), method: .deflate)]
+    static func bundle(_ fns: [(eventType: String, fn: String, meta: String)], schedules: [(cron: String, fn: String)] = [],
+                       entries: [(String, Data)]) throws -> Data {
+        var zip = [try ZipFixture.Entry("manifest.hot", SampleBundle.manifest(handlers: fns, schedules: schedules), method: .deflate)]
         for (name, data) in entries { zip.append(try ZipFixture.Entry(name, data, method: .deflate)) }
         return SampleBundle.archive(zip)
     }
@@ -219,6 +222,43 @@ struct EmbeddedRuntimeTests {
         // An unused broken module is only an entry of the archive.
         let unused = try await tenant.upload("app", zip: Self.bundle([], entries: [("bad.wasm", Data([1, 2, 3]))]))
         #expect(unused.status == 201)
+    }
+
+    @Test("a failed module run is retried in the module (meta retry), linked by origin_run_id")
+    func retry() async throws {
+        let type = uniqueType("retry")
+        let tenant = try await deployed([(type, "::flaky/run", "{retry: 1}")], entries: [("flaky.wat", Data(WatHandler.command(body: "unreachable").utf8))])
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"\#(type)","event_data":{}}"#)
+        defer { feed.close() }
+        var failed: [JSONValue] = []
+        _ = try await feed.frames(until: { frame in
+            if frame.event == "run:fail", let run = frame.json?["run"] { failed.append(run) }
+            return failed.count == 2
+        })
+        // Both in the module: a retry sent to the HTTP runtime would not fail with the module's trap.
+        #expect(failed.map { $0["result"]?["kind"]?.stringValue } == ["trap", "trap"])
+        #expect(failed[1]["origin_run_id"] == failed[0]["run_id"])
+    }
+
+    @Test("a schedule whose namespace has a module runs in the module")
+    func schedule() async throws {
+        let tenant = try await deployed([], schedules: [("* * * * *", "::nightly/report")],
+                                        entries: [("nightly.wat", Data(WatHandler.echoStdin.utf8))])
+        // This env's schedule alone is fired (a scheduler's tick would fire other tests' schedules too).
+        let router = RunRouter(database: tenant.server.database, pubsub: tenant.server.pubsub)
+        let schedule = try #require(try await router.deployedSchedules().first { $0.envId == tenant.envId })
+        #expect(schedule.module == "nightly.wat")
+        let feed = try await tenant.sse(.GET, "/v1/env/subscribe")
+        defer { feed.close() }
+        #expect(try await router.fire(schedule, at: Date()) != nil)
+        let stop = try #require(try await feed.frames(until: { $0.event == "run:stop" || $0.event == "run:fail" }).last)
+        #expect(stop.event == "run:stop")
+        let request = try #require(stop.json?["run"]?["result"])
+        #expect(request["run_type"]?.stringValue == "schedule")
+        #expect(request["schedule"]?["cron"]?.stringValue == "* * * * *")
+        #expect(request["handler"]?["var"]?.stringValue == "report")
+        let runId = try #require(stop.json?["run_id"]?.stringValue)
+        #expect(!tenant.server.runtime.received.contains { $0.runId == runId })
     }
 
     @Test("200 events handled by a module at once: 200 runs, all succeeded")

@@ -54,12 +54,10 @@ enum BundleManifest {
                 guard case .map = item, let fn = item["fn"]?.stringValue else {
                     throw BundleError("manifest.hot: \(key) \"\(group)\" has an entry without a string fn")
                 }
-                guard let slash = fn.lastIndex(of: "/") else {
+                guard fn.contains("/") else {
                     throw BundleError("manifest.hot: \(label) fn '\(fn)' has no '/' between namespace and name")
                 }
-                let ns = String(fn[..<slash])
-                let name = String(fn[fn.index(after: slash)...])
-                guard !ns.isEmpty, !name.isEmpty else {
+                guard let (ns, name) = BundleModules.split(fn: fn) else {
                     throw BundleError("manifest.hot: \(label) fn '\(fn)' has an empty namespace or name")
                 }
                 let metaJSON: String

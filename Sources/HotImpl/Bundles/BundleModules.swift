@@ -7,6 +7,12 @@ import HotWasm
 /// `<ns path>.wat`, where the ns `::shop::orders` has the path `shop/orders`. A function with none
 /// of them has no module: the HTTP runtime runs it.
 enum BundleModules {
+    /// `fn` split at its last `/` into namespace and name; nil when either part would be empty.
+    static func split(fn: String) -> (ns: String, var: String)? {
+        guard let slash = fn.lastIndex(of: "/"), slash != fn.startIndex, fn.index(after: slash) != fn.endIndex else { return nil }
+        return (String(fn[..<slash]), String(fn[fn.index(after: slash)...]))
+    }
+
     /// `shop/orders` for `::shop::orders`.
     static func path(ofNamespace ns: String) -> String {
         ns.components(separatedBy: "::").filter { !$0.isEmpty }.joined(separator: "/")

@@ -73,9 +73,9 @@ enum BundleServices {
                 throw BundleError("manifest.hot: \(label) declares the tool '\(name)' twice")
             }
             let what = "\(label) tool '\(name)'"
-            let (ns, name_) = try function(item, what)
+            let (ns, fnName) = try function(item, what)
             tools.append(BundleTool(
-                service: service, name: name, ns: ns, var: name_,
+                service: service, name: name, ns: ns, var: fnName,
                 description: try optionalString(item, "description", what), title: try optionalString(item, "title", what),
                 inputSchemaJSON: try optionalMap(item, "input_schema", what) ?? #"{"type":"object"}"#,
                 outputSchemaJSON: try optionalMap(item, "output_schema", what), annotationsJSON: try optionalMap(item, "annotations", what),
@@ -130,10 +130,10 @@ enum BundleServices {
 
     private static func function(_ item: HotValue, _ what: String) throws -> (ns: String, var: String) {
         guard let fn = item["fn"]?.stringValue else { throw BundleError("manifest.hot: \(what) has no string fn") }
-        guard let slash = fn.lastIndex(of: "/"), slash != fn.startIndex, fn.index(after: slash) != fn.endIndex else {
+        guard let function = BundleModules.split(fn: fn) else {
             throw BundleError("manifest.hot: \(what) has fn '\(fn)'; it must be '<namespace>/<name>'")
         }
-        return (String(fn[..<slash]), String(fn[fn.index(after: slash)...]))
+        return function
     }
 
     private static func optionalString(_ item: HotValue, _ key: String, _ what: String) throws -> String? {

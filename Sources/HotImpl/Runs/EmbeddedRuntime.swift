@@ -172,7 +172,7 @@ final class RunOutput: WasmStdoutSink {
     /// False once the line decided the run.
     private func handle(_ line: [UInt8]) -> Bool {
         lines += 1
-        switch RuntimeLine.parse(line) {
+        switch RuntimeLine.parse(line, writer: "the module wrote") {
         case .data(let value):
             data.yield(value)
             return true
@@ -181,7 +181,7 @@ final class RunOutput: WasmStdoutSink {
         case .error(let error):
             outcome = .decided(.failed(error))
         case .invalid(let reason):
-            outcome = .invalid("stdout line \(lines): \(reason.replacingOccurrences(of: "runtime sent", with: "the module wrote"))")
+            outcome = .invalid("stdout line \(lines): \(reason)")
         }
         return false
     }

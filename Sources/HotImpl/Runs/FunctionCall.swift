@@ -8,28 +8,25 @@ struct FunctionCall: Equatable {
 
     var ns: String
     var name: String
-    var args: [JSONValue]
 
     /// `fn` split at its last `/`, as manifests split it.
-    init(fn: String, args: [JSONValue] = []) throws(APIError) {
-        guard let slash = fn.lastIndex(of: "/"), slash != fn.startIndex, fn.index(after: slash) != fn.endIndex else {
+    init(fn: String) throws(APIError) {
+        guard let (ns, name) = BundleModules.split(fn: fn) else {
             throw APIError.badRequest("Invalid hot:call: fn '\(fn)' must be '<namespace>/<name>', e.g. ::shop::orders/refund")
         }
-        ns = String(fn[..<slash])
-        name = String(fn[fn.index(after: slash)...])
-        self.args = args
+        self.ns = ns
+        self.name = name
     }
 
-    /// The call an event's data describes; 400 when it describes none.
+    /// The call an event's data describes (its `args`, which the function reads from the event, must
+    /// be an array when present); 400 when it describes none.
     init(eventData: JSONValue) throws(APIError) {
         guard case .object(let fields) = eventData, case .string(let fn)? = fields["fn"] else {
             throw APIError.badRequest("Invalid hot:call: event_data must be an object with a string fn and an args array")
         }
         switch fields["args"] {
-        case nil, .null?:
+        case nil, .null?, .array?:
             try self.init(fn: fn)
-        case .array(let args)?:
-            try self.init(fn: fn, args: args)
         default:
             throw APIError.badRequest("Invalid hot:call: args must be an array")
         }

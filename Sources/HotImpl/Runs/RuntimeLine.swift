@@ -12,20 +12,21 @@ enum RuntimeLine: Sendable, Equatable {
     /// Anything else, with a one-line reason that never quotes the line's content beyond its `type`.
     case invalid(String)
 
-    static func parse(_ bytes: [UInt8]) -> RuntimeLine {
+    /// `writer` begins each reason: who sent the line ("runtime sent", "the module wrote").
+    static func parse(_ bytes: [UInt8], writer: String = "runtime sent") -> RuntimeLine {
         guard let value = try? JSONValue.parse(Data(bytes)) else {
-            return .invalid("runtime sent a line that is not JSON (\(bytes.count) bytes)")
+            return .invalid("\(writer) a line that is not JSON (\(bytes.count) bytes)")
         }
         guard case .object(let fields) = value else {
-            return .invalid("runtime sent a JSON \(value.typeName) line where an object was expected")
+            return .invalid("\(writer) a JSON \(value.typeName) line where an object was expected")
         }
         guard let type = fields["type"]?.stringValue else {
-            return .invalid("runtime sent a line without a string \"type\"")
+            return .invalid("\(writer) a line without a string \"type\"")
         }
         switch type {
         case "data":
             guard let dataType = fields["data_type"]?.stringValue else {
-                return .invalid("runtime sent a data line without a string \"data_type\"")
+                return .invalid("\(writer) a data line without a string \"data_type\"")
             }
             return .data(RuntimeData(dataType: dataType, payload: fields["payload"] ?? .null))
         case "result":
@@ -34,7 +35,7 @@ enum RuntimeLine: Sendable, Equatable {
         case "error":
             return .error(fields["error"] ?? .string("runtime reported an error without details"))
         default:
-            return .invalid("runtime sent a line of unknown type \(quoted(type))")
+            return .invalid("\(writer) a line of unknown type \(quoted(type))")
         }
     }
 
