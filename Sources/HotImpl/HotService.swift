@@ -44,11 +44,15 @@ public struct HotService: HotAPI {
     let database: Database
     /// The embedded runtime's limits, which uploads check their modules against.
     let wasmLimits: WasmSandbox.Limits
+    let services: ServiceStore
+    /// `HOT_PUBLIC_URL` (no trailing `/`): the base of the webhook and MCP URLs the API lists.
+    let publicURL: String?
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
                 domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
-                credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil, wasmLimits: WasmSandbox.Limits = .init()) {
+                credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil, wasmLimits: WasmSandbox.Limits = .init(),
+                publicURL: String? = nil) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.projects = ProjectStore(database: database, cache: projectCache)
@@ -70,6 +74,8 @@ public struct HotService: HotAPI {
         self.projectCache = projectCache
         self.database = database
         self.wasmLimits = wasmLimits
+        self.services = ServiceStore(database: database)
+        self.publicURL = publicURL
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the

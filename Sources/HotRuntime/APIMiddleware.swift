@@ -37,6 +37,8 @@ public struct APIMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
+        var context = context
+        context.authority = request.head.authority
         do {
             response = try await next(request, context)
         } catch {
@@ -46,7 +48,8 @@ public struct APIMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let logger = context.logger
         if logger.logLevel <= .info {
-            let access = AccessLine(method: request.method.rawValue, path: request.uri.path, status: Int(response.status.code), duration: elapsed)
+            let access = AccessLine(method: request.method.rawValue, path: Self.loggedPath(request.uri.path), status: Int(response.status.code),
+                                    duration: elapsed)
             if let handler = logger.handler as? HotLogHandler {
                 handler.log(access)
             } else {
@@ -55,6 +58,13 @@ public struct APIMiddleware: RouterMiddleware {
         }
         observe?(request, context, response.status, elapsed)
         return response
+    }
+
+    /// The path as logs show it: a webhook's token (its last segment, which lets anyone call it) is
+    /// left out.
+    static func loggedPath(_ path: String) -> String {
+        guard path.hasPrefix("/webhook/"), let slash = path.lastIndex(of: "/") else { return path }
+        return path[...slash] + "…"
     }
 
     /// The API error an error from below answers with.

@@ -13,6 +13,9 @@ public struct HotRequestContext: RequestContext {
     /// Its lowercase text (the header's and the log lines').
     public let requestIdText: String
     public var credential: Credential?
+    /// The request's `Host` (its authority: host and port), set by `APIMiddleware`: URLs the API
+    /// hands out (webhooks, MCP endpoints) are built on it when no public URL is configured.
+    public var authority: String?
     /// What one step of the request learned that a later one needs (see `RequestContextKey`).
     private var values: [ObjectIdentifier: any Sendable] = [:]
     /// The request's connection: its address is read when asked (most requests never need it,

@@ -30,3 +30,10 @@ public struct PageRequest: Sendable, Equatable {
         self.offset = offset
     }
 }
+
+extension Page {
+    /// The same page of other items.
+    public func map<Other: Sendable>(_ transform: (Item) throws -> Other) rethrows -> Page<Other> {
+        Page<Other>(items: try items.map(transform), total: total, limit: limit, offset: offset)
+    }
+}

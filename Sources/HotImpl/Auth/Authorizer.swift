@@ -33,32 +33,45 @@ public struct Authorizer: RequestAuthorizer {
 
     public func authenticate(_ request: Request, context: HotRequestContext, operation: OperationDescriptor) async throws -> Credential? {
         guard operation.requiresAuthentication else { return nil }
+        let credential = try await bearer(request.headers[.authorization], context: context)
+        try admit(orgId: credential.orgId, plan: credential.plan)
+        guard operation.credentials.contains(credential.kind) else {
+            throw APIError.forbidden("This operation does not accept a \(credential.kind.displayName) credential")
+        }
+        usage.note(credential, at: clock.now())
+        return credential
+    }
+
+    /// The live credential an `Authorization` header carries, or 401. A client whose well-formed
+    /// tokens keep failing is slowed down (429) before its next guess is checked.
+    func bearer(_ header: String?, context: HotRequestContext) async throws -> Credential {
         // No header, or one that holds no well-formed token, guesses nothing and costs no lookup:
         // a 401, always, never counted.
-        let token = try Self.token(from: request.headers[.authorization])
-        // A client whose well-formed tokens keep failing is slowed down before its next guess is checked.
+        let token = try Self.token(from: header)
         let failureKey = RateLimiter.Key.failedAuthentication(ClientAddress.rateLimitKey(context.remoteSocketAddress))
         if let wait = limiter.isExhausted(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst) {
             throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
         }
-        let found: CredentialStore.Found
         do {
-            found = try await credential(for: token)
+            return try await credential(for: token).credential
         } catch let error as APIError where error.status == .unauthorized {
             _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
             throw error
         }
-        // The plan's rate is the deployment's: this process refills (and holds) its share of it.
-        if let rate = policy.requestsPerSecond[found.credential.plan],
-           let wait = limiter.take(.org(found.credential.orgId), rate: processes?.share(of: rate) ?? rate,
-                                   burst: max(1, processes?.share(of: rate) ?? rate)) {
-            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(found.credential.plan)")
+    }
+
+    /// Counts one request against the org's rate limit (429 when it is spent). The plan's rate is
+    /// the deployment's: this process refills (and holds) its share of it.
+    func admit(orgId: UUID, plan: String) throws {
+        if let rate = policy.requestsPerSecond[plan],
+           let wait = limiter.take(.org(orgId), rate: processes?.share(of: rate) ?? rate, burst: max(1, processes?.share(of: rate) ?? rate)) {
+            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Rate limit of \(Int(rate)) requests per second exceeded for plan \(plan)")
         }
-        guard operation.credentials.contains(found.credential.kind) else {
-            throw APIError.forbidden("This operation does not accept a \(found.credential.kind.displayName) credential")
-        }
-        usage.note(found.credential, at: clock.now())
-        return found.credential
+    }
+
+    /// Notes that a credential was used now (`last_used_at`).
+    func noteUse(_ credential: Credential) {
+        usage.note(credential, at: clock.now())
     }
 
     /// The well-formed token a header carries, or 401.

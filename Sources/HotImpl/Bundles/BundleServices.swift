@@ -1,3 +1,6 @@
+import Foundation
+import HotRuntime
+
 /// One MCP tool a build's manifest declares under `mcp_tools` (docs/bundles.md).
 public struct BundleTool: Sendable, Equatable {
     public var service: String
@@ -74,10 +77,18 @@ enum BundleServices {
             }
             let what = "\(label) tool '\(name)'"
             let (ns, fnName) = try function(item, what)
+            let inputSchemaJSON = try optionalMap(item, "input_schema", what) ?? #"{"type":"object"}"#
+            // Its arguments are checked against it before any run: a schema the server cannot
+            // enforce whole is refused now, rather than half-checked later.
+            do {
+                _ = try ToolSchema.rule(try JSONValue.parse(Data(inputSchemaJSON.utf8)))
+            } catch let error as ToolSchema.Unsupported {
+                throw BundleError("manifest.hot: \(what): \(error.description)")
+            }
             tools.append(BundleTool(
                 service: service, name: name, ns: ns, var: fnName,
                 description: try optionalString(item, "description", what), title: try optionalString(item, "title", what),
-                inputSchemaJSON: try optionalMap(item, "input_schema", what) ?? #"{"type":"object"}"#,
+                inputSchemaJSON: inputSchemaJSON,
                 outputSchemaJSON: try optionalMap(item, "output_schema", what), annotationsJSON: try optionalMap(item, "annotations", what),
                 authMode: try authMode(item, what, default: "required"), metaJSON: try optionalMap(item, "meta", what) ?? "{}"))
         }

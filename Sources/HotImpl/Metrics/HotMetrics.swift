@@ -14,6 +14,7 @@ public final class HotMetrics: Sendable {
     /// Instruments by label set, made once: swift-metrics looks each up in the registry otherwise.
     private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let runs = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let calls = Mutex<[String: CoreMetrics.Counter]>([:])
     private let queriesInFlight: Prometheus.Gauge
 
     struct RequestKey: Hashable {
@@ -55,6 +56,18 @@ public final class HotMetrics: Sendable {
             if let counter = counters[status] { return counter }
             let counter = CoreMetrics.Counter(label: "hot_runs_total", dimensions: [("status", status)], factory: factory)
             counters[status] = counter
+            return counter
+        }.increment()
+    }
+
+    /// A webhook or MCP tool call answered (`via`: `webhook`, `mcp`) with its `outcome`: `succeeded`,
+    /// `failed`, `cancelled`, `timeout`, `refused` (credential), `invalid` (arguments), `error`.
+    func callEnded(via: String, outcome: String) {
+        calls.withLock { counters in
+            let key = via + "/" + outcome
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: "hot_calls_total", dimensions: [("via", via), ("outcome", outcome)], factory: factory)
+            counters[key] = counter
             return counter
         }.increment()
     }

@@ -43,6 +43,10 @@ public enum HotApplication {
         public var metricsToken: String?
         /// The embedded runtime's limits: uploads check their WebAssembly modules against them.
         public var wasmLimits: WasmSandbox.Limits
+        /// `HOT_PUBLIC_URL`: the base of the webhook and MCP URLs the API lists (nil: each request's host).
+        public var publicURL: String?
+        /// How long a webhook or MCP tool call waits for its run's outcome.
+        public var callTimeout: Duration
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
@@ -50,7 +54,7 @@ public enum HotApplication {
                     projectCache: ProjectCache? = nil, servingProcesses: ServingProcesses? = nil,
                     credentialUsage: CredentialUsage = CredentialUsage(), metrics: MetricsEndpoint? = nil, metricsToken: String? = nil,
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard,
-                    wasmLimits: WasmSandbox.Limits = .init()) {
+                    wasmLimits: WasmSandbox.Limits = .init(), publicURL: String? = nil, callTimeout: Duration = .seconds(30)) {
             self.database = database
             self.secrets = secrets
             self.storage = storage
@@ -68,6 +72,8 @@ public enum HotApplication {
             self.clock = clock
             self.rateLimits = rateLimits
             self.wasmLimits = wasmLimits
+            self.publicURL = publicURL
+            self.callTimeout = callTimeout
         }
     }
 
@@ -79,12 +85,16 @@ public enum HotApplication {
             clock: environment.clock, storage: environment.storage, uploadPolicy: environment.uploads,
             pubsub: environment.pubsub, liveFeed: environment.liveFeed,
             domainProvider: environment.domainProvider, domainChecks: environment.domainChecks,
-            credentialCache: environment.credentialCache, projectCache: environment.projectCache, wasmLimits: environment.wasmLimits)
+            credentialCache: environment.credentialCache, projectCache: environment.projectCache, wasmLimits: environment.wasmLimits,
+            publicURL: environment.publicURL)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage,
             projectCache: environment.projectCache, processes: environment.servingProcesses)
         HotRoutes.register(on: router, api: service, authorizer: authorizer)
+        // Webhooks and MCP tools: their paths are not the API's, and their callers not its clients.
+        CallEndpoints(database: environment.database, pubsub: environment.pubsub, authorizer: authorizer,
+                      metrics: environment.metrics?.metrics, timeout: environment.callTimeout).register(on: router)
         if let metrics = environment.metrics {
             let token = environment.metricsToken
             router.get("/metrics") { request, context -> Response in

@@ -60,6 +60,9 @@ public struct HotConfiguration: Sendable {
     public var wasmMemoryMB: Int = WasmSandbox.Limits.defaultMemoryBytes >> 20
     /// `HOT_WASM_THREADS`: threads running WebAssembly at once; default the number of cores.
     public var wasmThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// `HOT_PUBLIC_URL`: the URL clients reach this server at (`https://api.example.com`), the base
+    /// of the webhook and MCP URLs the API lists; nil: `http://` and the Host each request came with.
+    public var publicURL: String? = nil
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -122,6 +125,14 @@ public struct HotConfiguration: Sendable {
         // At most 4 GiB: a 32-bit memory's whole range.
         configuration.wasmMemoryMB = try number("HOT_WASM_MEMORY_MB", default: WasmSandbox.Limits.defaultMemoryBytes >> 20, 1...4096, "MiB")
         configuration.wasmThreads = try number("HOT_WASM_THREADS", default: ProcessInfo.processInfo.activeProcessorCount, 1...1024, "threads")
+        if let publicURL = value("HOT_PUBLIC_URL") {
+            guard let url = URL(string: publicURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  url.host?.isEmpty == false, url.query == nil, url.fragment == nil
+            else {
+                throw Invalid(description: "HOT_PUBLIC_URL must be an http(s) URL such as https://api.example.com (got \(publicURL))")
+            }
+            configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
         return configuration
     }
 }

@@ -68,7 +68,8 @@ public enum HotProcess {
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
                     servingProcesses: servingProcesses, credentialUsage: credentialUsage,
                     metrics: metricsEndpoint, metricsToken: configuration.metricsToken,
-                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock(), wasmLimits: configuration.wasmLimits)
+                    clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock(), wasmLimits: configuration.wasmLimits,
+                    publicURL: configuration.publicURL)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, idleTimeout: .seconds(configuration.httpIdleTimeout), logger: logger,
                     onServerRunning: options.onServerRunning)))

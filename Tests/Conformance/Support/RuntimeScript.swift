@@ -20,9 +20,14 @@ final class RuntimeScript: Sendable {
         on(eventType) { _ in behaviour }
     }
 
+    /// Runs of calls (`hot:call`, which every call shares) are answered by their function's var
+    /// when a test scripted it, else as `hot:call` is.
     func behaviour(for run: TestRuntime.ReceivedRun) -> TestRuntime.Behaviour {
         let key = run.eventType ?? run.handlerVar ?? ""
-        let scripted = behaviours.withLock { $0[key] }
+        let scripted = behaviours.withLock { behaviours -> (@Sendable (TestRuntime.ReceivedRun) -> TestRuntime.Behaviour)? in
+            if key == "hot:call", let name = run.handlerVar, let byFunction = behaviours[name] { return byFunction }
+            return behaviours[key]
+        }
         return scripted?(run) ?? .succeed(result: ["ok": true])
     }
 }

@@ -48,11 +48,12 @@ actor TestServer {
 
         /// An app of its own on the shared database (and cache), with the given clock, rate limits
         /// and `last_used_at` bookkeeping.
-        func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard, usage: CredentialUsage = CredentialUsage()) async throws -> String {
+        func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard, usage: CredentialUsage = CredentialUsage(),
+                 callTimeout: Duration = .seconds(30)) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
                 pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, credentialCache: credentialCache,
-                projectCache: projectCache, credentialUsage: usage, clock: clock, rateLimits: rateLimits)
+                projectCache: projectCache, credentialUsage: usage, clock: clock, rateLimits: rateLimits, callTimeout: callTimeout)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
