@@ -27,9 +27,10 @@ struct WebhooksTests {
           "remote": [{path: "/slow", fn: "::remote/slow"}]}}}
         """
 
-    /// A tenant whose project `app` has the webhooks above deployed; their URLs by `<service><path>`.
-    static func deployed(manifest: String = manifest) async throws -> (Tenant, [String: String]) {
-        let tenant = try await Tenant.make()
+    /// A tenant (of `orgId`, nil: the default org) whose project `app` has the webhooks above
+    /// deployed; their URLs by `<service><path>`.
+    static func deployed(manifest: String = manifest, orgId: UUID? = nil) async throws -> (Tenant, [String: String]) {
+        let tenant = try await Tenant.make(orgId: orgId)
         _ = try await tenant.createProject("app")
         let upload = try await CallsTests().upload(tenant, manifest: manifest, entries: [
             ("hooks.wat", echo), ("made.wat", created), ("broken.wat", failing),
@@ -219,5 +220,31 @@ struct WebhooksTests {
         let (_, urls) = try await Self.deployed()
         let answer = try await Self.send(.POST, try #require(urls["hooks/stripe"]), body: Data(count: (10 << 20) + 1))
         #expect(answer.status == 413)
+    }
+
+    @Test("calls count against the org's rate limit; a client naming webhooks that do not exist is slowed down like one guessing keys")
+    func limits() async throws {
+        let starter = try await OrgStore(database: TestServer.shared.running().database).create(name: "starter hooks", plan: "starter")
+        let (tenant, urls) = try await Self.deployed(orgId: starter.id)
+        let url = try #require(urls["made/"])
+        #expect(url.contains("/webhook/starter-hooks-"))
+        // An app of its own whose clock stands still: its buckets never refill.
+        let app = try await tenant.server.app(clock: ManualWallClock(), rateLimits: .standard)
+        let path = url.dropFirst(tenant.server.baseURL.count)
+        var statuses: [Int] = []
+        for _ in 0..<21 { statuses.append(try await Self.send(.POST, app + path).status) }
+        #expect(statuses == Array(repeating: 201, count: 20) + [429])
+
+        // Another app, whose org bucket is full: the guesses alone spend the client's.
+        let fresh = try await tenant.server.app(clock: ManualWallClock(), rateLimits: .standard)
+        let guess = fresh + path.dropLast(12) + "0123456789ab"
+        var guesses: [Int] = []
+        for _ in 0..<20 { guesses.append(try await Self.send(.POST, guess).status) }
+        #expect(guesses == Array(repeating: 404, count: 20))
+        // The same client is now slowed down on every webhook URL, even one that exists (whose
+        // org would admit it: the guesses are checked first).
+        let slowed = try await Self.send(.POST, fresh + path)
+        #expect(slowed.status == 429)
+        #expect(slowed.json?["error"]?["message"]?.stringValue?.contains("failed authentications") == true)
     }
 }

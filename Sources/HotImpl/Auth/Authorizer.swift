@@ -48,16 +48,31 @@ public struct Authorizer: RequestAuthorizer {
         // No header, or one that holds no well-formed token, guesses nothing and costs no lookup:
         // a 401, always, never counted.
         let token = try Self.token(from: header)
-        let failureKey = RateLimiter.Key.failedAuthentication(ClientAddress.rateLimitKey(context.remoteSocketAddress))
-        if let wait = limiter.isExhausted(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst) {
-            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
-        }
+        try checkGuesses(context)
         do {
             return try await credential(for: token).credential
         } catch let error as APIError where error.status == .unauthorized {
-            _ = limiter.take(failureKey, rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
+            noteFailedGuess(context)
             throw error
         }
+    }
+
+    /// 429 when the client's guesses (tokens that are no live credential, webhook URLs that name
+    /// nothing) have run out for now.
+    func checkGuesses(_ context: HotRequestContext) throws {
+        if let wait = limiter.isExhausted(Self.failureKey(context), rate: policy.failedAuthenticationsPerSecond,
+                                          burst: policy.failedAuthenticationBurst) {
+            throw RateLimitPolicy.tooManyRequests(retryAfter: wait, "Too many failed authentications from this address")
+        }
+    }
+
+    /// Counts one wrong guess of the client's.
+    func noteFailedGuess(_ context: HotRequestContext) {
+        _ = limiter.take(Self.failureKey(context), rate: policy.failedAuthenticationsPerSecond, burst: policy.failedAuthenticationBurst)
+    }
+
+    static func failureKey(_ context: HotRequestContext) -> RateLimiter.Key {
+        .failedAuthentication(ClientAddress.rateLimitKey(context.remoteSocketAddress))
     }
 
     /// Counts one request against the org's rate limit (429 when it is spent). The plan's rate is

@@ -39,6 +39,18 @@ extension CallEndpoints {
     }
 
     func webhook(_ request: Request, context: HotRequestContext) async throws -> Response {
+        // A webhook's URL is its capability: a client that keeps naming webhooks that do not exist
+        // is slowed down as one guessing API keys is.
+        try authorizer.checkGuesses(context)
+        do {
+            return try await answerWebhook(request, context: context)
+        } catch let error as APIError where error == Self.notFound {
+            authorizer.noteFailedGuess(context)
+            throw error
+        }
+    }
+
+    private func answerWebhook(_ request: Request, context: HotRequestContext) async throws -> Response {
         let rest = request.uri.path.dropFirst("/webhook/".count)
         // The env: of the custom domain the request came to, else the org and env the URL names.
         let env: ServiceStore.ServiceEnv

@@ -102,23 +102,22 @@ public struct ServiceStore: Sendable {
     /// the `active` domain the request's host is. Nil when there is none.
     public func env(orgSlug: String, envName: String) async throws -> ServiceEnv? {
         try await database.query("""
-            SELECT e.env_id, e.org_id, o.plan, e.active FROM env e JOIN org o ON o.org_id = e.org_id
+            SELECT e.env_id, e.org_id, o.plan FROM env e JOIN org o ON o.org_id = e.org_id
             WHERE o.slug = \(orgSlug) AND e.name = \(envName)
-            """).all((UUID, UUID, String, Bool).self).first.map { ServiceEnv(envId: $0.0, orgId: $0.1, plan: $0.2, active: $0.3) }
+            """).all((UUID, UUID, String).self).first.map { ServiceEnv(envId: $0.0, orgId: $0.1, plan: $0.2) }
     }
 
     public func env(domain: String) async throws -> ServiceEnv? {
         try await database.query("""
-            SELECT e.env_id, e.org_id, o.plan, e.active FROM domain d JOIN env e ON e.env_id = d.env_id JOIN org o ON o.org_id = e.org_id
+            SELECT e.env_id, e.org_id, o.plan FROM domain d JOIN env e ON e.env_id = d.env_id JOIN org o ON o.org_id = e.org_id
             WHERE d.domain = \(domain) AND d.status = 'active'
-            """).all((UUID, UUID, String, Bool).self).first.map { ServiceEnv(envId: $0.0, orgId: $0.1, plan: $0.2, active: $0.3) }
+            """).all((UUID, UUID, String).self).first.map { ServiceEnv(envId: $0.0, orgId: $0.1, plan: $0.2) }
     }
 
     public struct ServiceEnv: Sendable, Equatable {
         public var envId: UUID
         public var orgId: UUID
         public var plan: String
-        public var active: Bool
     }
 
     /// The function a call through a webhook or tool runs: the build that declares it, and how.
