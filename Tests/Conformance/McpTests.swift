@@ -16,7 +16,8 @@ struct McpTests {
            input_schema: {type: "object", properties: {n: {type: "integer", minimum: 0}, tag: {type: "string", enum: ["a", "b"]}},
                           required: ["n"], additionalProperties: false}},
           {name: "secret", fn: "::calc/echo"},
-          {name: "fail", fn: "::boom/fail", auth_mode: "none"}]}}}
+          {name: "fail", fn: "::boom/fail", auth_mode: "none"},
+          {name: "remote", fn: "::far/away", auth_mode: "none"}]}}}
         """
 
     static func deployed() async throws -> (Tenant, String) {
@@ -30,7 +31,7 @@ struct McpTests {
         let tools = try await tenant.send(.GET, "/v1/projects/app/mcp-tools")
         let url = try #require(tools.json?["data"]?[0]?["url"]?.stringValue)
         #expect(url == tenant.server.baseURL + "/mcp/default/\(tenant.envName)/calc")
-        #expect(tools.json?["data"]?.arrayValue?.map { $0["name"]?.stringValue } == ["echo", "secret", "fail"])
+        #expect(tools.json?["data"]?.arrayValue?.map { $0["name"]?.stringValue } == ["echo", "secret", "fail", "remote"])
         return (tenant, url)
     }
 
@@ -80,10 +81,10 @@ struct McpTests {
         func names(_ token: String?) async throws -> [String?]? {
             try await Self.post(url, list, token: token).json?["result"]?["tools"]?.arrayValue?.map { $0["name"]?.stringValue }
         }
-        #expect(try await names(nil) == ["echo", "fail"])
-        #expect(try await names(tenant.token) == ["echo", "fail", "secret"])
-        #expect(try await names(try await tenant.key(permissions: ["mcp:calc/echo": ["execute"]])) == ["echo", "fail"])
-        #expect(try await names(try await tenant.key(permissions: ["mcp:calc/*": ["execute"]])) == ["echo", "fail", "secret"])
+        #expect(try await names(nil) == ["echo", "fail", "remote"])
+        #expect(try await names(tenant.token) == ["echo", "fail", "remote", "secret"])
+        #expect(try await names(try await tenant.key(permissions: ["mcp:calc/echo": ["execute"]])) == ["echo", "fail", "remote"])
+        #expect(try await names(try await tenant.key(permissions: ["mcp:calc/*": ["execute"]])) == ["echo", "fail", "remote", "secret"])
         let echo = try #require(try await Self.post(url, list).json?["result"]?["tools"]?[0])
         #expect(echo["title"]?.stringValue == "Echo")
         #expect(echo["description"]?.stringValue == "Says back.")
@@ -148,5 +149,26 @@ struct McpTests {
         #expect(items.map { $0["id"] } == [.int(1), .int(2)])
         #expect(items[0]["result"]?["isError"] == .bool(false))
         #expect(try await Self.post(url, batch, version: "2025-06-18").status == 400)
+    }
+
+    @Test("a tool without a module runs at HOT_RUNTIME_URL; on an active custom domain the service answers at /mcp/<service>")
+    func httpRuntimeAndDomain() async throws {
+        let (tenant, url) = try await Self.deployed()
+        RuntimeScript.shared.on("away", .succeed(result: ["from": "http"]))
+        let remote = try #require(try await Self.post(url, Self.call("remote", "{}")).json?["result"])
+        #expect(remote["structuredContent"] == .object(["from": "http"]))
+
+        let domain = Fixtures.uniqueDomain("mcp.example.com")
+        let claim = try await DomainStore(database: tenant.server.database).create(
+            envId: tenant.envId, orgId: tenant.server.orgId, name: domain, limit: -1, now: Date(), lease: .seconds(60))
+        let onDomain = tenant.server.baseURL + "/mcp/calc"
+        let list = #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#
+        #expect(try await Self.post(onDomain, list, headers: [("Host", domain)]).status == 404)
+        try await tenant.server.database.client.query("UPDATE domain SET status = 'active' WHERE domain_id = \(claim.record.id)",
+                                                      logger: tenant.server.logger)
+        let listed = try await Self.post(onDomain, list, headers: [("Host", domain)])
+        #expect(listed.json?["result"]?["tools"]?.arrayValue?.count == 3)
+        // Without the domain's host, /mcp/<service> is nothing.
+        #expect(try await Self.post(onDomain, list).status == 404)
     }
 }
