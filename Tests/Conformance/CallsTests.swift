@@ -36,6 +36,26 @@ struct CallsTests {
         #expect(other["result"]?["handler"] == .object(["ns": "::math", "var": "mul", "meta": .object([:])]))
     }
 
+    @Test("the official SDK's callHot: POST /v1/events, then the stream's feed (subscribed after the publish) gives the run:stop whose run.event_id is the event's")
+    func callHotFlow() async throws {
+        // What hot-js 1.2.0 does (packages/sdk/src/resources/events.ts callHot, streaming/wait.ts
+        // waitForRunResult): publish, subscribe to the returned stream_id, match run:stop on
+        // run.event_id, and take run.result (its `$ok` when it has one).
+        let tenant = try await embedded.deployed([(embedded.uniqueType("sdk"), "::sdk/answer", "{}")],
+                                                 entries: [("sdk.wat", Data(WatHandler.writing([#"{"type":"result","result":{"$ok":42}}"#]).utf8))])
+        let published = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"hot:call","event_data":{"fn":"::sdk/answer","args":[]}}"#)
+        let eventId = try #require(published.json?["data"]?["event_id"]?.stringValue)
+        let streamId = try #require(published.json?["data"]?["stream_id"]?.stringValue)
+        let feed = try await tenant.sse(.GET, "/v1/streams/\(streamId)/subscribe")
+        defer { feed.close() }
+        let frames = try await feed.frames(until: { frame in
+            ["run:stop", "run:fail", "run:cancel"].contains(frame.event) && frame.json?["run"]?["event_id"]?.stringValue == eventId
+        })
+        let run = try #require(frames.last?.json?["run"])
+        #expect(frames.last?.event == "run:stop")
+        #expect(run["result"]?["$ok"] == .int(42))
+    }
+
     @Test("a call of a declared function without a module goes to the HTTP runtime as run_type call")
     func httpRuntime() async throws {
         let tenant = try await embedded.deployed([(embedded.uniqueType("remote"), "::remote::fns/answer", "{}")], entries: [])
