@@ -211,7 +211,9 @@ class Scenario:
 
         event_type = f"{p}:order"
         manifest = '{"hot.bundle.%s": {event_handlers: {"%s": [{fn: "::%s::orders/on-placed"}]}, ' \
-                   'scheduled_functions: {"0 3 * * *": [{fn: "::%s::tasks/nightly"}]}}}' % (p, event_type, p, p)
+                   'scheduled_functions: {"0 3 * * *": [{fn: "::%s::tasks/nightly"}]}, ' \
+                   'webhooks: {"billing": [{path: "/stripe", fn: "::%s::hooks/on-stripe"}]}, ' \
+                   'mcp_tools: {"assist": [{name: "lookup", fn: "::%s::tools/lookup", input_schema: {type: "object"}}]}}}' % (p, event_type, p, p, p, p)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("manifest.hot", manifest)
@@ -235,6 +237,14 @@ class Scenario:
             self.expect("listEventHandlers", lambda: a.call("listEventHandlers", [project]), 200,
                         lambda d: [x.event_type for x in d.data] == [event_type])
             self.expect("listSchedules", lambda: a.call("listSchedules", [project]), 200, lambda d: [x.cron for x in d.data] == ["0 3 * * *"])
+            self.expect("listWebhooks", lambda: a.call("listWebhooks", [project]), 200,
+                        lambda d: [x.path for x in d.data] == ["/stripe"] and "/webhook/default/" in d.data[0].url)
+            self.expect("listMcpTools", lambda: a.call("listMcpTools", [project]), 200,
+                        lambda d: [x.name for x in d.data] == ["lookup"] and d.data[0].url.endswith("/assist"))
+            self.expect("deactivateProject", lambda: a.call("deactivateProject", [project]), 200,
+                        lambda d: d.data.project.active is False and d.data.redeployed_build_id is None)
+            self.expect("activateProject", lambda: a.call("activateProject", [project]), 200,
+                        lambda d: d.data.project.active is True and str(d.data.redeployed_build_id) == build)
         self.step("uploadBuild", builds)
 
         def context():
@@ -310,6 +320,8 @@ class Scenario:
             key = str(created.data.service_key_id)
             self.expect("listServiceKeys", lambda: a.call("listServiceKeys"), 200, lambda d: key in [str(x.service_key_id) for x in d.data])
             self.expect("getServiceKey", lambda: a.call("getServiceKey", [key]), 200, lambda d: d.data.name == f"{p} key")
+            self.expect("updateServiceKey", lambda: a.call("updateServiceKey", [key], body=a.body("UpdateServiceKeyRequest", {
+                "metadata": {"customer_id": "acme-456"}})), 200, lambda d: str(d.data.service_key_id) == key)
             self.expect("revokeServiceKey", lambda: a.call("revokeServiceKey", [key]), 204)
             self.expect("createServiceKey", lambda: a.call("createServiceKey", body=a.body("CreateServiceKeyRequest", {"permissions": {"env:*": ["read"]}})), 201)
             self.expect("revokeAllServiceKeys", lambda: a.call("revokeAllServiceKeys"), 200, lambda d: d.data.revoked_count >= 1)

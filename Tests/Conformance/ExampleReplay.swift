@@ -49,6 +49,7 @@ struct ExampleReplay {
         var upload = UploadKind.sample
         var closing = false
         var contentTypeSent: String?
+        var revokeServiceKey = false
 
         switch example.status {
         case 200..<300:
@@ -109,6 +110,10 @@ struct ExampleReplay {
             // An upload whose build id belongs to another project.
             body = successRequestBody
             upload = .conflicting
+        case 409 where documentedErrorCode == "revoked":
+            // A service key revoked before it is updated.
+            body = successRequestBody
+            revokeServiceKey = true
         case 409 where operation.method == .patch:
             // A rename onto a name another project of the env already has.
             guard let success = successRequestBody, let name = (try? JSONValue.parse(Data(success.utf8)))?["name"]?.stringValue else {
@@ -172,6 +177,9 @@ struct ExampleReplay {
         }
         for name in pathParameterNames where pathValues[name] == nil {
             pathValues[name] = createFixtures ? (example.parameters[name] ?? UUID().lowercased) : missingValue(for: name)
+        }
+        if revokeServiceKey, let id = pathValues["service_key_id"].flatMap(UUID.init(uuidString:)) {
+            _ = try await ServiceKeyStore(database: tenant.server.database, box: TestServer.testSecrets).revoke(id: id, apiKeyId: tenant.keyId, now: Date())
         }
 
         // A domain is registered once across all envs: each replay registers a name of its own.

@@ -412,3 +412,49 @@ struct ProjectsTests {
         #expect(Self.names(try await tenant.send(.GET, "/v1/projects")) == ["allowed-1"])
     }
 }
+
+/// activateProject and deactivateProject, as the official SDK calls them.
+@Suite("Project activation")
+struct ProjectActivationTests {
+    @Test("deactivating undeploys the builds (no routing, webhooks 404); activating redeploys the newest build; only API keys may")
+    func toggle() async throws {
+        let (tenant, urls) = try await WebhooksTests.deployed()
+        let url = try #require(urls["made/"])
+        #expect(try await WebhooksTests.send(.POST, url).status == 201)
+
+        let off = try await tenant.send(.POST, "/v1/projects/app/deactivate")
+        #expect(off.status == 200)
+        #expect(off.json?["data"]?["project"]?["active"] == .bool(false))
+        #expect(off.json?["data"]?["redeployed_build_id"] == .null)
+        #expect(try await tenant.send(.GET, "/v1/projects/app/builds/deployed").status == 404)
+        #expect(try await tenant.send(.GET, "/v1/projects/app/webhooks").json?["data"] == .array([]))
+        #expect(try await WebhooksTests.send(.POST, url).status == 404)
+
+        // A newer build, uploaded while inactive, is the one activation deploys.
+        let newer = try await CallsTests().upload(tenant, manifest: WebhooksTests.manifest, entries: [
+            ("hooks.wat", WebhooksTests.echo), ("made.wat", WebhooksTests.created), ("broken.wat", WebhooksTests.failing),
+        ])
+        let newerId = try #require(newer.buildId)
+        let on = try await tenant.send(.POST, "/v1/projects/app/activate")
+        #expect(on.status == 200)
+        #expect(on.json?["data"]?["project"]?["active"] == .bool(true))
+        #expect(on.json?["data"]?["redeployed_build_id"]?.stringValue == newerId)
+        #expect(try await tenant.send(.GET, "/v1/projects/app/builds/deployed").json?["data"]?["build_id"]?.stringValue == newerId)
+        // The webhook kept its token: the same URL calls it again.
+        #expect(try await WebhooksTests.send(.POST, url).status == 201)
+
+        let session = try await Fixtures.created(tenant, "/v1/sessions", #"{"permissions":{"*:*":["*"]}}"#, id: "token")
+        #expect(try await tenant.send(.POST, "/v1/projects/app/deactivate", token: session).status == 403)
+        #expect(try await tenant.send(.POST, "/v1/projects/nothing/activate").status == 404)
+    }
+
+    @Test("activating a project without builds activates it and redeploys nothing")
+    func empty() async throws {
+        let tenant = try await Tenant.make()
+        _ = try await tenant.createProject("bare")
+        #expect(try await tenant.send(.POST, "/v1/projects/bare/deactivate").json?["data"]?["project"]?["active"] == .bool(false))
+        let on = try await tenant.send(.POST, "/v1/projects/bare/activate")
+        #expect(on.json?["data"]?["project"]?["active"] == .bool(true))
+        #expect(on.json?["data"]?["redeployed_build_id"] == .null)
+    }
+}

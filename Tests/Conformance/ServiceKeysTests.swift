@@ -140,3 +140,33 @@ struct CredentialsTests {
         #expect(try await a.send(.GET, "/v1/env").json?["data"]?["name"]?.stringValue == a.envName)
     }
 }
+
+/// updateServiceKey: a service key's metadata replaced.
+@Suite("Service key updates")
+struct ServiceKeyUpdateTests {
+    @Test("PATCH replaces the metadata (absent or null clears it); a revoked key is 409; another API key's is 404")
+    func update() async throws {
+        let tenant = try await Tenant.make()
+        let created = try await tenant.send(.POST, "/v1/service-keys", body: #"{"name":"k","permissions":{"stream:*":["read"]},"metadata":{"a":1}}"#)
+        let id = try #require(created.json?["data"]?["service_key_id"]?.stringValue)
+        let updated = try await tenant.send(.PATCH, "/v1/service-keys/\(id)", body: #"{"metadata":{"customer":"acme","n":[1,2]}}"#)
+        #expect(updated.status == 200)
+        #expect(updated.json?["data"]?["metadata"] == .object(["customer": "acme", "n": .array([.int(1), .int(2)])]))
+        #expect(updated.json?["data"]?["token"] == nil)
+        #expect(try await tenant.send(.GET, "/v1/service-keys/\(id)").json?["data"]?["metadata"]?["customer"]?.stringValue == "acme")
+        // Sealed at rest: the stored text is not the JSON.
+        let stored = try await tenant.server.database.client.query(
+            "SELECT metadata_sealed FROM service_key WHERE service_key_id = \(UUID(uuidString: id)!)", logger: tenant.server.logger)
+        for try await sealed in stored.decode(String.self) { #expect(!sealed.contains("acme")) }
+
+        let cleared = try await tenant.send(.PATCH, "/v1/service-keys/\(id)", body: "{}")
+        #expect(cleared.json?["data"]?["metadata"] == nil || cleared.json?["data"]?["metadata"] == .null)
+
+        let other = try await tenant.key(permissions: ["*:*": ["*"]])
+        #expect(try await tenant.send(.PATCH, "/v1/service-keys/\(id)", body: "{}", token: other).status == 404)
+        #expect(try await tenant.send(.DELETE, "/v1/service-keys/\(id)").status == 204)
+        let revoked = try await tenant.send(.PATCH, "/v1/service-keys/\(id)", body: #"{"metadata":{"b":2}}"#)
+        #expect(revoked.status == 409)
+        #expect(revoked.json?["error"]?["code"]?.stringValue == "revoked")
+    }
+}

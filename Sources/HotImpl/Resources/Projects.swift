@@ -38,4 +38,21 @@ extension HotService {
         for path in archives { await deleteArchive(path, because: "its project was deleted", context: context) }
         return .noContent
     }
+
+    public func activateProject(_ input: ActivateProject.Input, context: HotRequestContext) async throws -> ActivateProject.Output {
+        .ok(try await setActive(true, input.projectIdOrSlug, context: context))
+    }
+
+    public func deactivateProject(_ input: DeactivateProject.Input, context: HotRequestContext) async throws -> DeactivateProject.Output {
+        .ok(try await setActive(false, input.projectIdOrSlug, context: context))
+    }
+
+    private func setActive(_ active: Bool, _ idOrSlug: String, context: HotRequestContext) async throws -> ProjectActivation {
+        _ = try apiKey(context, managing: "projects' activation")
+        let existing = try await project(idOrSlug, context: context)
+        guard let (project, redeployed) = try await projects.setActive(active, envId: existing.envId, projectId: existing.projectId) else {
+            throw APIError.notFound("Project not found")
+        }
+        return ProjectActivation(project: project, redeployedBuildId: redeployed)
+    }
 }

@@ -28,6 +28,16 @@ extension HotService {
         return .ok(key)
     }
 
+    public func updateServiceKey(_ input: UpdateServiceKey.Input, context: HotRequestContext) async throws -> UpdateServiceKey.Output {
+        let issuer = try apiKey(context, managing: "service keys")
+        let metadata = input.body.metadata.flatMap { $0 == .null ? nil : $0 }
+        switch try await serviceKeys.updateMetadata(id: input.serviceKeyId, apiKeyId: issuer.apiKeyId, metadata: metadata) {
+        case .updated(let key): return .ok(key)
+        case .revoked: throw APIError(status: .conflict, code: "revoked", message: "Cannot update a revoked service key")
+        case .notFound: throw APIError.notFound("Service key not found")
+        }
+    }
+
     public func revokeServiceKey(_ input: RevokeServiceKey.Input, context: HotRequestContext) async throws -> RevokeServiceKey.Output {
         let issuer = try apiKey(context, managing: "service keys")
         defer { credentialCache?.evict(.credential(input.serviceKeyId)) }

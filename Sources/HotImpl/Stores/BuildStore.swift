@@ -1,6 +1,7 @@
 import Foundation
 import Generated
 import HotRuntime
+import Logging
 import PostgresNIO
 
 /// Builds of a project, with the event handlers and schedules their bundles declare.
@@ -204,27 +205,34 @@ public struct BuildStore: Sendable {
         try await database.transaction { connection in
             // Deploys of one project take turns.
             try await connection.query("SELECT 1 FROM project WHERE project_id = \(projectId) FOR UPDATE", logger: database.logger)
-            let found = try await connection.query("""
-                SELECT 1 FROM build WHERE project_id = \(projectId) AND build_id = \(buildId)
-                """, logger: database.logger).all(Int.self)
-            guard !found.isEmpty else { return nil }
-            try await connection.query("""
-                UPDATE build SET deployed = false, updated_at = now()
-                WHERE project_id = \(projectId) AND deployed AND build_id <> \(buildId)
-                """, logger: database.logger)
-            let rows = try await connection.query("""
-                UPDATE build SET deployed = true, active = true, updated_at = now() WHERE build_id = \(buildId)
-                RETURNING build_id, project_id, hash, size, build_type, deployed, active, created_at, updated_at, storage_path, storage_backend
-                """, logger: database.logger).all(Row.self)
-            try await connection.query("""
-                UPDATE project SET active = true, updated_at = now() WHERE project_id = \(projectId) AND NOT active
-                """, logger: database.logger)
-            try await connection.query("""
-                INSERT INTO deployment (deployment_id, build_id, project_id, env_id)
-                VALUES (\(UUID.v7()), \(buildId), \(projectId), \(envId))
-                """, logger: database.logger)
-            return rows.first.map(Self.build)
+            return try await Self.deploy(buildId: buildId, projectId: projectId, envId: envId, on: connection, logger: database.logger)
         }
+    }
+
+    /// Deploys the build (undeploying the project's others) and activates its project, in the
+    /// transaction of `connection`, which holds the project's row lock. Nil when the project has
+    /// no such build.
+    static func deploy(buildId: UUID, projectId: UUID, envId: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Build? {
+        let found = try await connection.query("""
+            SELECT 1 FROM build WHERE project_id = \(projectId) AND build_id = \(buildId)
+            """, logger: logger).all(Int.self)
+        guard !found.isEmpty else { return nil }
+        try await connection.query("""
+            UPDATE build SET deployed = false, updated_at = now()
+            WHERE project_id = \(projectId) AND deployed AND build_id <> \(buildId)
+            """, logger: logger)
+        let rows = try await connection.query("""
+            UPDATE build SET deployed = true, active = true, updated_at = now() WHERE build_id = \(buildId)
+            RETURNING build_id, project_id, hash, size, build_type, deployed, active, created_at, updated_at, storage_path, storage_backend
+            """, logger: logger).all(Row.self)
+        try await connection.query("""
+            UPDATE project SET active = true, updated_at = now() WHERE project_id = \(projectId) AND NOT active
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO deployment (deployment_id, build_id, project_id, env_id)
+            VALUES (\(UUID.v7()), \(buildId), \(projectId), \(envId))
+            """, logger: logger)
+        return rows.first.map(Self.build)
     }
 
     /// The event handlers of the project's deployed build, in manifest order.

@@ -96,6 +96,38 @@ public struct ProjectStore: Sendable {
         }
     }
 
+    /// Activates the project and redeploys its newest build (returned; nil when it has none), or
+    /// deactivates it and undeploys its builds, in one transaction. Nil when there is no such project.
+    public func setActive(_ active: Bool, envId: UUID, projectId: UUID) async throws -> (Project, redeployed: UUID?)? {
+        defer { cache?.evict(projectId, envId: envId) }
+        return try await database.transaction { connection in
+            let logger = database.logger
+            // Deploys of one project take turns (BuildStore.deploy takes the same lock).
+            let locked = try await connection.query("""
+                SELECT 1 FROM project WHERE env_id = \(envId) AND project_id = \(projectId) FOR UPDATE
+                """, logger: logger).all(Int.self)
+            guard !locked.isEmpty else { return nil }
+            var redeployed: UUID?
+            if active {
+                let newest = try await connection.query("""
+                    SELECT build_id FROM build WHERE project_id = \(projectId) ORDER BY created_at DESC, build_id DESC LIMIT 1
+                    """, logger: logger).all(UUID.self).first
+                if let newest {
+                    redeployed = try await BuildStore.deploy(buildId: newest, projectId: projectId, envId: envId, on: connection, logger: logger)?.buildId
+                }
+            } else {
+                try await connection.query("""
+                    UPDATE build SET deployed = false, updated_at = now() WHERE project_id = \(projectId) AND deployed
+                    """, logger: logger)
+            }
+            let rows = try await connection.query("""
+                UPDATE project SET active = \(active), updated_at = now() WHERE project_id = \(projectId)
+                RETURNING project_id, env_id, name, active, created_at, updated_at
+                """, logger: logger).all((UUID, UUID, String, Bool, Date, Date).self)
+            return rows.first.map { (Self.project($0), redeployed) }
+        }
+    }
+
     public func delete(envId: UUID, projectId: UUID) async throws -> Bool {
         defer { cache?.evict(projectId, envId: envId) }
         let rows = try await database.query("""

@@ -71,6 +71,25 @@ public struct ServiceKeyStore: Sendable {
         return try rows.first.map(serviceKey)
     }
 
+    public enum MetadataUpdate: Sendable {
+        case updated(ServiceKey)
+        case revoked
+        case notFound
+    }
+
+    /// Replaces the metadata of one of the API key's service keys (nil clears it), unless it is revoked.
+    public func updateMetadata(id: UUID, apiKeyId: UUID, metadata: JSONValue?) async throws -> MetadataUpdate {
+        let sealed = try metadata.map { try box.seal(try $0.serialized()) }
+        let rows = try await database.query("""
+            UPDATE service_key SET metadata_sealed = CASE WHEN revoked_at IS NULL THEN \(sealed) ELSE metadata_sealed END
+            WHERE service_key_id = \(id) AND api_key_id = \(apiKeyId)
+            RETURNING service_key_id, name, description, permissions::text, metadata_sealed, expires_at, revoked_at, created_at, last_used_at
+            """).all((UUID, String?, String?, String, String?, Date?, Date?, Date, Date?).self)
+        guard let row = rows.first else { return .notFound }
+        guard row.6 == nil else { return .revoked }
+        return .updated(try serviceKey(row))
+    }
+
     public func revoke(id: UUID, apiKeyId: UUID, now: Date) async throws -> Bool {
         let rows = try await database.query("""
             UPDATE service_key SET revoked_at = COALESCE(revoked_at, \(now))
