@@ -38,15 +38,18 @@ public struct LiveFeed: AsyncSequence, Sendable {
     ///   - skipThrough: live messages with a seq up to this one are already in `initial`.
     ///   - frame: the frame a live message becomes for this subscriber; nil skips it.
     ///   - completion: the frame sent when the lifetime ends.
+    ///   - isLast: whether a live message's frame is the feed's last (a run's end, for a run's feed).
     ///   - handover: the connection's, from the request's context, when it can take the feed over.
     public static func events(
         initial: [ServerSentEvent], subscription: StreamHub.Subscription, skipThrough: Int64,
         frame: @escaping @Sendable (StreamMessage) -> ServerSentEvent?, completion: ServerSentEvent?, settings: Settings,
+        isLast: @escaping @Sendable (StreamMessage) -> Bool = { _ in false },
         handover: FeedHandover?, unsubscribe: @escaping @Sendable () -> Void
     ) -> EventStream {
         // A comment first: the response head goes out now, not with the first event.
         let initial = [ServerSentEvent.comment("connected")] + initial
-        let progress = FeedProgress(skipThrough: skipThrough, frame: frame, completion: completion, settings: settings, start: .now)
+        let progress = FeedProgress(skipThrough: skipThrough, frame: frame, completion: completion, settings: settings, start: .now,
+                                    isLast: isLast)
         if let handover {
             handover.offer(DetachedFeed(initial: initial, mailbox: subscription.mailbox, progress: progress, unsubscribe: unsubscribe))
             // What the router passes up is only the response head; the feed itself travels in the handover.
@@ -102,15 +105,17 @@ public struct FeedProgress: Sendable {
     let completion: ServerSentEvent?
     let settings: LiveFeed.Settings
     let start: ContinuousClock.Instant
+    let isLast: @Sendable (StreamMessage) -> Bool
     var lastSent: ContinuousClock.Instant
 
     init(skipThrough: Int64, frame: @escaping @Sendable (StreamMessage) -> ServerSentEvent?, completion: ServerSentEvent?,
-         settings: LiveFeed.Settings, start: ContinuousClock.Instant) {
+         settings: LiveFeed.Settings, start: ContinuousClock.Instant, isLast: @escaping @Sendable (StreamMessage) -> Bool = { _ in false }) {
         self.skipThrough = skipThrough
         self.frame = frame
         self.completion = completion
         self.settings = settings
         self.start = start
+        self.isLast = isLast
         self.lastSent = start
     }
 
@@ -123,6 +128,6 @@ public struct FeedProgress: Sendable {
         }
         guard message.seq > skipThrough, let event = frame(message) else { return .skip }
         lastSent = now
-        return .send(event)
+        return isLast(message) ? .finish(event) : .send(event)
     }
 }

@@ -28,6 +28,53 @@ extension HotService {
         }
     }
 
+    /// The same feed, asked for with POST (the official SDK's `subscribePost`).
+    public func subscribeStreamPost(_ input: SubscribeStreamPost.Input, context: HotRequestContext) async throws -> SubscribeStreamPost.Output {
+        switch try await subscribeStream(
+            SubscribeStream.Input(streamId: input.streamId, project: input.project, lastEventID: input.lastEventID), context: context) {
+        case .ok(let feed): return .ok(feed)
+        }
+    }
+
+    /// One run's updates until it ends (docs: subscribeRun): its state first, then a frame for each
+    /// of its `run:*` messages, pushed by the hub; the feed ends with the run.
+    public func subscribeRun(_ input: SubscribeRun.Input, context: HotRequestContext) async throws -> SubscribeRun.Output {
+        let credential = try context.requireCredential()
+        guard let found = try await runs.find(envId: credential.envId, runId: input.runId) else { throw APIError.notFound("Run not found") }
+        // Subscribed before the run is read again: a change after the read arrives live.
+        let subscription = pubsub.subscribe(envId: credential.envId, streamId: found.streamId)
+        do {
+            guard let run = try await runs.find(envId: credential.envId, runId: input.runId) else { throw APIError.notFound("Run not found") }
+            let first = ServerSentEvent(RunUpdateEvent(type: RunUpdateEvent.event, run: run))
+            if Self.terminalStatuses.contains(run.status) {
+                pubsub.unsubscribe(subscription)
+                return .ok(EventStream(events: AsyncStream { continuation in
+                    continuation.yield(.comment("connected"))
+                    continuation.yield(first)
+                    continuation.finish()
+                }))
+            }
+            let runId = input.runId.lowercased
+            let update: @Sendable (StreamMessage) -> ServerSentEvent? = { message in
+                guard Self.runEvents.contains(message.event), let data = try? JSONValue.parse(Data(message.data.utf8)),
+                      let run = data["run"], run["run_id"]?.stringValue == runId,
+                      let text = try? JSONValue.object(["type": .string(RunUpdateEvent.event), "run": run]).serialized()
+                else { return nil }
+                return ServerSentEvent(event: RunUpdateEvent.event, data: String(decoding: text, as: UTF8.self), id: nil)
+            }
+            return .ok(LiveFeed.events(
+                initial: [first], subscription: subscription, skipThrough: 0, frame: update, completion: nil, settings: liveFeed,
+                isLast: { message in message.event != "run:start" && update(message) != nil },
+                handover: context[FeedHandover.self], unsubscribe: { [pubsub] in pubsub.unsubscribe(subscription) }))
+        } catch {
+            pubsub.unsubscribe(subscription)
+            throw error
+        }
+    }
+
+    static let runEvents: Set<String> = ["run:start", "run:stop", "run:fail", "run:cancel"]
+    static let terminalStatuses: Set<RunStatus> = [.succeeded, .failed, .cancelled]
+
     public func subscribeWithEvent(_ input: SubscribeWithEvent.Input, context: HotRequestContext) async throws -> SubscribeWithEvent.Output {
         let credential = try context.requireCredential()
         try Self.checkPublishable(input.body.eventType, eventData: input.body.eventData)
