@@ -188,6 +188,7 @@ class Scenario:
         state = {}
 
         self.step("getStatus", lambda: self.expect("getStatus", lambda: a.call("getStatus"), 200, lambda d: d.status == "ok"))
+        self.step("getRoot", lambda: self.expect("getRoot", lambda: a.call("getRoot"), 200, lambda d: d.status == "ok"))
         self.step("getEnv", lambda: self.expect("getEnv", lambda: a.call("getEnv"), 200, lambda d: d.data.name))
         self.step("getOrgUsage", lambda: self.expect("getOrgUsage", lambda: a.call("getOrgUsage"), 200, lambda d: d.data.org_id))
 
@@ -280,6 +281,7 @@ class Scenario:
             if run is None:
                 return
             run_id = str(run.run_id)
+            state["run"] = run_id
             self.expect("getRun", lambda: a.call("getRun", [run_id]), 200,
                         lambda d: d.data.status == a.enum("RunStatus", "succeeded") and d.data.run_type == a.enum("RunType", "event"))
             self.expect("listRuns", lambda: a.call("listRuns", query={"status": a.enum("RunStatus", "succeeded"), "type": a.enum("RunType", "event"),
@@ -293,6 +295,8 @@ class Scenario:
             for op, path, body in [
                 ("subscribeEnv", [], None),
                 ("subscribeStream", [state["stream"]], None),
+                ("subscribeStreamPost", [state["stream"]], None),
+                ("subscribeRun", [state["run"]], None),
                 ("subscribeWithEvent", [], a.body("SubscribeWithEventRequest", {"event_type": event_type, "event_data": {"order": 43}})),
             ]:
                 status, first = a.first_sse_bytes(op, path, body)

@@ -16,7 +16,7 @@ enum Generator {
             "Validators.swift": ValidatorsRenderer.render(api),
             "Operations.swift": OperationsRenderer.render(api),
             "Examples.swift": ExamplesRenderer.render(api),
-            "BuildInfo.swift": BuildInfoRenderer.render(api, gitSHA: gitSHA),
+            "BuildInfo.swift": BuildInfoRenderer.render(api, gitSHA: gitSHA, specJSON: try SpecJSON.convert(yaml: yaml)),
         ]
     }
 }

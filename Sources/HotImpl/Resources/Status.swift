@@ -9,3 +9,11 @@ extension HotService {
         ))
     }
 }
+
+extension HotService {
+    public func getRoot(_ input: GetRoot.Input, context: HotRequestContext) async throws -> GetRoot.Output {
+        switch try await getStatus(GetStatus.Input(), context: context) {
+        case .ok(let status): .ok(status)
+        }
+    }
+}

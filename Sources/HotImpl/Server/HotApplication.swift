@@ -6,6 +6,7 @@ import HotWasm
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the HTTP application: request ids, access log and error envelopes on every route, then
@@ -95,6 +96,18 @@ public enum HotApplication {
         // Webhooks and MCP tools: their paths are not the API's, and their callers not its clients.
         CallEndpoints(database: environment.database, pubsub: environment.pubsub, authorizer: authorizer,
                       metrics: environment.metrics?.metrics, timeout: environment.callTimeout).register(on: router)
+        // The spec, as JSON made from spec/openapi.yaml at build time.
+        let specJSON = ByteBuffer(string: GeneratedBuildInfo.openAPIJSON)
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: specJSON))
+        }
+        // Tasks are started by Hot code in the Hot VM, which this server does not have.
+        for path in ["/v1/tasks/:task_id", "/v1/tasks/:task_id/subscribe"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                throw APIError(status: .notFound, code: "not_found",
+                               message: "Tasks are not supported by this server: they run in the Hot VM, which hot-server does not have")
+            }
+        }
         if let metrics = environment.metrics {
             let token = environment.metricsToken
             router.get("/metrics") { request, context -> Response in
