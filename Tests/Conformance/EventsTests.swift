@@ -143,7 +143,7 @@ struct EventsTests {
         #expect(try await tenant.send(.GET, "/v1/events/\(eventId)/runs").json?["pagination"]?["total"] == .int(0))
     }
 
-    @Test("a subscriber that arrives after the run ended learns its outcome; Last-Event-ID resumes where a client was")
+    @Test("a subscriber that arrives after the run ended gets its start and its outcome; Last-Event-ID resumes where a client was")
     func lateSubscriberAndResume() async throws {
         let type = uniqueType("late")
         let tenant = try await deployed([(type, "on-late", "{}")])
@@ -153,11 +153,16 @@ struct EventsTests {
         first.close()
         let streamId = try #require(frames[0].json?["stream_id"]?.stringValue)
 
+        // Its start, then its end, as the reference sends them (without ids: they are no messages).
         let late = try await tenant.sse(.GET, "/v1/streams/\(streamId)/subscribe")
+        let started = try #require(try await late.next())
         let outcome = try #require(try await late.next())
         late.close()
+        #expect(started.event == "run:start")
+        #expect(started.json?["run"]?["run_id"] == outcome.json?["run"]?["run_id"])
         #expect(outcome.event == "run:stop")
         #expect(outcome.json?["run"]?["result"]?.stringValue == "done")
+        #expect(started.id == nil && outcome.id == nil)
 
         // Resuming after run:start replays what followed it.
         let start = try #require(frames.first { $0.event == "run:start" })

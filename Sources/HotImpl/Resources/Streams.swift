@@ -137,14 +137,16 @@ extension HotService {
         }
         let through = try await StreamMessages.latestSeq(of: streamId, database: database)
         var initial: [ServerSentEvent] = []
+        // Each run's start, and the end of one that ended (as the reference does: a client that
+        // correlates a run by its run:start, as the official SDK does, finds it).
         for (run, status) in try await runs.ofStream(envId: envId, streamId: streamId) where projectId == nil || run.projectId == projectId {
-            let frame = switch status {
-            case "succeeded": ServerSentEvent(RunStopEvent(type: RunStopEvent.event, run: run))
-            case "failed": ServerSentEvent(RunFailEvent(type: RunFailEvent.event, run: run))
-            case "cancelled": ServerSentEvent(RunCancelEvent(type: RunCancelEvent.event, run: run))
-            default: ServerSentEvent(RunStartEvent(type: RunStartEvent.event, run: run))
+            initial.append(ServerSentEvent(RunStartEvent(type: RunStartEvent.event, run: run)))
+            switch status {
+            case "succeeded": initial.append(ServerSentEvent(RunStopEvent(type: RunStopEvent.event, run: run)))
+            case "failed": initial.append(ServerSentEvent(RunFailEvent(type: RunFailEvent.event, run: run)))
+            case "cancelled": initial.append(ServerSentEvent(RunCancelEvent(type: RunCancelEvent.event, run: run)))
+            default: break
             }
-            initial.append(frame)
         }
         return (initial, through)
     }
