@@ -40,6 +40,28 @@ struct MetricsTests {
         #expect(lines.contains { $0.hasPrefix("hot_credential_cache_hits_total ") })
     }
 
+    @Test("webhook and MCP calls are counted by via and outcome")
+    func calls() async throws {
+        let (tenant, urls) = try await WebhooksTests.deployed()
+        let server = tenant.server
+        let endpoint = MetricsEndpoint(metrics: HotMetrics(), database: server.database, hub: nil, credentialCache: nil)
+        let environment = HotApplication.Environment(
+            database: server.database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
+            pubsub: server.pubsub, domainProvider: TestServer.domains, metrics: endpoint)
+        let app = try await TestServer.startApp(environment, logger: server.logger)
+        func path(_ key: String) throws -> String { String(try #require(urls[key]).dropFirst(server.baseURL.count)) }
+        #expect(try await WebhooksTests.send(.POST, app + path("made/")).status == 201)
+        #expect(try await WebhooksTests.send(.POST, app + path("made/")).status == 201)
+        #expect(try await WebhooksTests.send(.POST, app + path("broken/boom")).status == 500)
+        #expect(try await WebhooksTests.send(.PUT, app + path("hooks/private")).status == 401)
+
+        let text = String(decoding: try await WebhooksTests.send(.GET, app + "/metrics").body, as: UTF8.self)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"hot_calls_total{via="webhook",outcome="succeeded"} 2"#), "\(text)")
+        #expect(lines.contains(#"hot_calls_total{via="webhook",outcome="failed"} 1"#))
+        #expect(lines.contains(#"hot_calls_total{via="webhook",outcome="refused"} 1"#))
+    }
+
     @Test("serve --metrics-port: GET /metrics without credentials on a listener of its own, the API's requests counted there (and logged with their request id)")
     func listenerOfItsOwn() async throws {
         let dataDirectory = try ServeProcess.dataDirectory("hot-metrics-port")
