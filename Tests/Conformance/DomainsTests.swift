@@ -165,6 +165,7 @@ struct DomainsTests {
         #expect(created["acm_validation_cname_name"]?.stringValue == ScriptedDomainProvider.validationName(name))
         #expect(created["acm_validation_cname_value"]?.stringValue == ScriptedDomainProvider.validationValue)
         #expect(created["cf_distribution_domain"] == .null)
+        #expect(created["verified_at"] == .null && created["tls_provisioned_at"] == .null && created["routing_domain"] == .null)
 
         // Not validated yet: verify names the record to add; a pass changes nothing.
         let pending = try await tenant.send(.POST, "/v1/domains/\(id)/verify")
@@ -187,7 +188,16 @@ struct DomainsTests {
 
         provider.script(name) { $0.routing = .deployed }
         #expect(try await checker.passLater()[UUID(uuidString: id)!] == .now(.active))
-        #expect(try await domain(tenant, id)?["status"]?.stringValue == "active")
+        let shown = try #require(try await domain(tenant, id))
+        #expect(shown["status"]?.stringValue == "active")
+        // The newer API's fields: both records to create, and when each step was reached.
+        #expect(shown["dns_records"] == .array([
+            .object(["type": "CNAME", "name": .string(ScriptedDomainProvider.validationName(name)),
+                     "value": .string(ScriptedDomainProvider.validationValue), "purpose": "certificate_validation"]),
+            .object(["type": "CNAME", "name": .string(name), "value": .string(ScriptedDomainProvider.routingDomain(name)), "purpose": "traffic"]),
+        ]))
+        #expect(shown["routing_domain"] == shown["cf_distribution_domain"])
+        #expect(shown["verified_at"]?.stringValue != nil && shown["tls_provisioned_at"]?.stringValue != nil)
         let active = try await tenant.send(.POST, "/v1/domains/\(id)/verify")
         #expect(active.json?["data"]?["message"]?.stringValue == "Domain is active and serving traffic.")
         // An active domain is not checked again.

@@ -29,7 +29,7 @@ struct OrgUsageTests {
         let tenant = try await Tenant.make(orgId: org.id)
         let sibling = try await Tenant.make(orgId: org.id)
         _ = try await tenant.createProject("app")
-        _ = try await tenant.uploadBuild("app", zip: SampleBundle.zip)
+        let buildId = try await tenant.uploadBuild("app", zip: SampleBundle.zip)
         try await insertRuns(env: tenant.envId, inPeriod: 3, database: server.database)
         try await insertRuns(env: sibling.envId, inPeriod: 2, database: server.database)
 
@@ -44,6 +44,13 @@ struct OrgUsageTests {
         }
         #expect(data["usage_percent"]?["has_warning"] == .bool(false))
         #expect(data["plan"]?["name"]?.stringValue == "Self-Hosted")
+        for limit in ["store_storage_bytes", "compute_units_per_month", "compute_units_budget", "task_minutes_per_month", "active_schedules_per_org"] {
+            #expect(data["limits"]?[limit] == .int(-1), "\(limit)")
+        }
+        // Schedules count once deployed: the sample bundle has one.
+        #expect(data["usage"]?["active_schedules"] == .int(0))
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        #expect(try await tenant.send(.GET, "/v1/org/usage").json?["data"]?["usage"]?["active_schedules"] == .int(1))
         // The period is this calendar month, in UTC.
         let (start, end) = HotService.billingPeriod(containing: Date())
         #expect(data["plan"]?["period_start"]?.stringValue == RFC3339.string(from: start))

@@ -21,6 +21,9 @@ public struct DomainRecord: Sendable, Equatable {
     public var provisioningError: String?
     public var attempts: Int
     public var createdAt: Date
+    /// When ownership was validated, and when the domain became active.
+    public var validatedAt: Date? = nil
+    public var activeAt: Date? = nil
 }
 
 /// The DNS record that proves ownership of a domain, and the certificate it unlocks.

@@ -54,9 +54,18 @@ extension HotService {
     }
 
     static func domain(_ record: DomainRecord) -> Domain {
-        Domain(domainId: record.id, envId: record.envId, domain: record.name, status: record.status,
-               acmValidationCnameName: record.validationName, acmValidationCnameValue: record.validationValue,
-               cfDistributionDomain: record.routingDomain, createdAt: record.createdAt)
+        var records: [DnsRecord] = []
+        if let name = record.validationName, let value = record.validationValue {
+            records.append(DnsRecord(type: "CNAME", name: name, value: value, purpose: "certificate_validation"))
+        }
+        if let routing = record.routingDomain {
+            records.append(DnsRecord(type: "CNAME", name: record.name, value: routing, purpose: "traffic"))
+        }
+        return Domain(domainId: record.id, envId: record.envId, domain: record.name, status: record.status,
+                      acmValidationCnameName: record.validationName, acmValidationCnameValue: record.validationValue,
+                      cfDistributionDomain: record.routingDomain, createdAt: record.createdAt, dnsRecords: records,
+                      routingDomain: record.routingDomain, verifiedAt: record.validatedAt, tlsProvisionedAt: record.activeAt,
+                      provisioningError: record.provisioningError)
     }
 
     /// What the customer should do or expect next.

@@ -10,19 +10,24 @@ extension HotService {
             throw APIError.notFound("Organization not found")
         }
         let limits = PlanLimits.of(plan: usage.plan)
-        // A self-hosted server has no team accounts and no call storage: those count zero.
+        // A self-hosted server has no team accounts, call storage, store or compute metering: those count zero.
         let stats = OrgUsageStats(runsThisPeriod: usage.runs, fileStorageBytes: usage.buildStorageBytes, teamMembers: 0,
-                                  callStorageBytes: 0, callCount: 0)
+                                  callStorageBytes: 0, callCount: 0, storeStorageBytes: 0, activeSchedules: usage.activeSchedules)
         let runs = PlanLimits.percent(stats.runsThisPeriod, of: limits.runsPerMonth)
         let fileStorage = PlanLimits.percent(stats.fileStorageBytes, of: limits.storageBytes)
         let teamMembers = PlanLimits.percent(stats.teamMembers, of: limits.teamMembers)
         let callStorage = PlanLimits.percent(stats.callStorageBytes, of: limits.callStorageBytes)
+        // No plan here limits the store, compute, task minutes or schedules.
+        let unlimited = -1
         return .ok(OrgUsage(
             orgId: credential.orgId, usage: stats,
             limits: OrgLimits(runsPerMonth: limits.runsPerMonth, storageBytes: limits.storageBytes, teamMembers: limits.teamMembers,
-                              callRetentionDays: limits.callRetentionDays, callStorageBytes: limits.callStorageBytes),
+                              callRetentionDays: limits.callRetentionDays, callStorageBytes: limits.callStorageBytes,
+                              storeStorageBytes: unlimited, computeUnitsPerMonth: unlimited, computeUnitsUsed: 0,
+                              computeUnitsBudget: unlimited, taskMinutesPerMonth: unlimited, activeSchedulesPerOrg: unlimited),
             usagePercent: OrgUsagePercent(runs: runs, fileStorage: fileStorage, teamMembers: teamMembers, callStorage: callStorage,
-                                          hasWarning: [runs, fileStorage, teamMembers, callStorage].contains { $0 > 90 }),
+                                          hasWarning: [runs, fileStorage, teamMembers, callStorage].contains { $0 > 90 },
+                                          storeStorage: 0, activeSchedules: 0),
             plan: OrgPlan(name: limits.displayName, periodStart: start, periodEnd: end)))
     }
 

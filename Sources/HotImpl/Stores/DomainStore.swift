@@ -15,16 +15,16 @@ public struct DomainStore: Sendable {
 
     static let columns = """
         domain_id, env_id, domain, status, certificate_ref, validation_cname_name, validation_cname_value,
-        distribution_ref, distribution_domain, provisioning_error, attempts, created_at
+        distribution_ref, distribution_domain, provisioning_error, attempts, created_at, validated_at, active_at
         """
 
-    typealias Row = (UUID, UUID, String, String, String?, String?, String?, String?, String?, String?, Int, Date)
+    typealias Row = (UUID, UUID, String, String, String?, String?, String?, String?, String?, String?, Int, Date, Date?, Date?)
 
     static func record(_ row: Row) -> DomainRecord {
         DomainRecord(
             id: row.0, envId: row.1, name: row.2, status: DomainStatus(rawValue: row.3) ?? .pendingValidation,
             certificateRef: row.4, validationName: row.5, validationValue: row.6, routingRef: row.7, routingDomain: row.8,
-            provisioningError: row.9, attempts: row.10, createdAt: row.11)
+            provisioningError: row.9, attempts: row.10, createdAt: row.11, validatedAt: row.12, activeAt: row.13)
     }
 
     func records(_ query: PostgresQuery) async throws -> [DomainRecord] {
@@ -70,11 +70,11 @@ public struct DomainStore: Sendable {
             FROM domain WHERE env_id = \(envId)
             ORDER BY created_at DESC, domain_id DESC
             LIMIT \(page.limit) OFFSET \(page.offset)
-            """).all((UUID, UUID, String, String, String?, String?, String?, String?, String?, String?, Int, Date, Int).self)
-        let total = try await database.total(windowCount: rows.first?.12, page: page, count: """
+            """).all((UUID, UUID, String, String, String?, String?, String?, String?, String?, String?, Int, Date, Date?, Date?, Int).self)
+        let total = try await database.total(windowCount: rows.first?.14, page: page, count: """
             SELECT count(*)::bigint FROM domain WHERE env_id = \(envId)
             """)
-        let items = rows.map { Self.record(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11)) }
+        let items = rows.map { Self.record(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8, $0.9, $0.10, $0.11, $0.12, $0.13)) }
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 

@@ -16,6 +16,8 @@ public struct UsageStore: Sendable {
         public var runs: Int
         /// Bytes of build archives stored for the org.
         public var buildStorageBytes: Int
+        /// Schedules of the deployed builds of the org's active projects (the ones that fire).
+        public var activeSchedules: Int = 0
     }
 
     /// The org's plan and usage in `[start, end)`; nil for an unknown org.
@@ -25,9 +27,12 @@ public struct UsageStore: Sendable {
                    (SELECT count(*) FROM run r JOIN env e ON e.env_id = r.env_id
                     WHERE e.org_id = o.org_id AND r.start_time >= \(start) AND r.start_time < \(end)),
                    (SELECT coalesce(sum(b.size), 0)::bigint FROM build b JOIN env e ON e.env_id = b.env_id
+                    WHERE e.org_id = o.org_id),
+                   (SELECT count(*) FROM schedule s JOIN build b ON b.build_id = s.build_id AND b.deployed
+                    JOIN project p ON p.project_id = s.project_id AND p.active JOIN env e ON e.env_id = p.env_id
                     WHERE e.org_id = o.org_id)
             FROM org o WHERE o.org_id = \(orgId)
-            """).all((String, Int, Int).self)
-        return rows.first.map { Usage(plan: $0.0, runs: $0.1, buildStorageBytes: $0.2) }
+            """).all((String, Int, Int, Int).self)
+        return rows.first.map { Usage(plan: $0.0, runs: $0.1, buildStorageBytes: $0.2, activeSchedules: $0.3) }
     }
 }
