@@ -246,7 +246,9 @@ async function scenario() {
     expect(got.project_id === state.projectId, "another project");
     const byId = await hot.projects.get(state.projectId);
     expect(byId.name === project, "by id: another project");
-    await expectApiError(hot.projects.get(`${project}-missing`), 404, "a missing project");
+    const missing = await expectApiError(hot.projects.get(`${project}-missing`), 404, "a missing project");
+    // HotApiError reads the error envelope: code and request_id.
+    expect(missing.code === "not_found" && missing.requestId, `HotApiError code ${missing.code}, requestId ${missing.requestId}`);
   });
   await check("projects.update", async () => {
     const updated = await hot.projects.update(project, { name: renamed });
@@ -261,6 +263,13 @@ async function scenario() {
     fields(uploaded, ["build_id", "project_id", "hash", "size", "storage_path", "storage_backend", "created_at"], "BuildUploadResponse");
     expect(uploaded.size === bundle.length && uploaded.hash === bundleHash, `size ${uploaded.size}, hash ${uploaded.hash}`);
     state.build = uploaded.build_id;
+  });
+  await check("builds.upload", async () => {
+    // With a build_id of the client's choosing (UploadBuildOptions.build_id).
+    const buildId = randomUUID();
+    const uploaded = await hot.builds.upload(p, { file: new Blob([bundle]), hash: bundleHash, build_id: buildId, filename: "again.hot.zip" });
+    expect(uploaded.build_id === buildId, `build_id ${uploaded.build_id}, not the ${buildId} asked for`);
+    state.build = buildId;   // the newest build: what activation redeploys
   });
   await check("builds.list", async () => {
     const listed = await hot.builds.list();
@@ -436,6 +445,12 @@ async function scenario() {
     expect(feed.finished, `no run:stop for the event published on the stream; saw ${feed.items.map((e) => e.type).join(", ") || "nothing"}`);
     const data = feed.items.find((e) => e.type === "stream:data") as { run_id?: string; data_type?: string; payload?: { text?: string } } | undefined;
     expect(data?.payload?.text === "forty-two" && data.run_id, `stream:data ${JSON.stringify(data)}`);
+    const stop = feed.items.at(-1) as { run?: unknown };
+    fields(stop.run, RUN_FIELDS, "RunRecord (run:stop)");
+    // The SDK's `project` option (?project=…).
+    const scoped = await collect((signal) => hot.streams.subscribe(state.stream, { project: p, signal }), () => true, 3_000,
+      async () => { await hot.events.publish({ event_type: "sdk:ping", event_data: { n: 31 }, stream_id: state.stream }); });
+    expect(scoped.items.length > 0, "with { project }: no event");
   });
   await check("streams.subscribePost", async () => {
     let published = "";
@@ -463,6 +478,15 @@ async function scenario() {
     expect(eventId, `no event:published; saw ${seen.join(", ")}`);
     expect(seen.includes("run:start") && seen.includes("run:stop"), `saw ${seen.join(", ")}`);
     expect(JSON.stringify(result) === '{"$ok":42}', `run:stop result ${JSON.stringify(result)}`);
+  });
+  await check("streams.subscribeWithEvent", async () => {
+    // The SDK's `project` option (?project=…), and `reconnect: false` (one connection).
+    const seen: string[] = [];
+    for await (const event of hot.streams.subscribeWithEvent({ event_type: "sdk:ping", event_data: { n: 51 } }, { project: p, reconnect: false })) {
+      seen.push(event.type);
+      if (event.type === "run:stop") break;
+    }
+    expect(seen.includes("event:published") && seen.includes("run:stop"), `with { project, reconnect: false }: saw ${seen.join(", ")}`);
   });
   await check("events.callHot", async () => {
     const chunks: string[] = [];
