@@ -54,7 +54,10 @@ const results = new Map<string, { outcome: Outcome; detail: string }>();
 
 function record(method: string, outcome: Outcome, detail = "") {
   const previous = results.get(method);
-  if (previous?.outcome === "FAIL") return;                           // the first failure stays
+  if (previous?.outcome === "FAIL") {                                 // failures add up
+    if (outcome === "FAIL") previous.detail += `\n        and: ${detail}`;
+    return;
+  }
   if (previous && outcome === "ok" && previous.outcome === "ok") return;
   results.set(method, { outcome, detail });
 }
@@ -319,7 +322,7 @@ async function scenario() {
   await check("projects.eventHandlers", async () => {
     const handlers = await hot.projects.eventHandlers(p);
     listEnvelope(handlers, "projects.eventHandlers");
-    expect(handlers.data.length === 1, `${handlers.data.length} handlers`);
+    expect(handlers.data.length === 2, `${handlers.data.length} handlers`);
     fields(handlers.data[0], ["event_handler_id", "build_id", "event_type", "ns", "var"], "EventHandlerRecord");
     const h = handlers.data[0];
     expect(h.event_type === "sdk:ping" && h.ns === "::sdk::check" && h.var === "answer", JSON.stringify(h));
@@ -493,6 +496,27 @@ async function scenario() {
     const value = await hot.events.callHot("::sdk::check/answer", [1, "two"], { timeoutMs: 20_000, onChunk: (t) => chunks.push(t) });
     expect(value === 42, `returned ${JSON.stringify(value)}, not 42`);
     expect(chunks.join("") === "forty-two", `onChunk got ${JSON.stringify(chunks)} (stream:data of the call's run)`);
+  });
+  await check("events.callHot", async () => {
+    // A failing function: the SDK throws an Error whose message it reads from the run's result
+    // (runResultMessage: a string, or $err / $val / error / message / msg / reason / err in it).
+    const error = await hot.events.callHot("::sdk::check/fail", [], { timeoutMs: 20_000 }).then(() => null, (e) => e);
+    expect(error instanceof Error, "the call of a failing function did not throw");
+    expect(!isHotApiError(error), `an API error: ${message(error)}`);
+    expect(error.message.includes("boom"), `a failing call throws "${error.message}": the handler's error is not where the SDK reads it`);
+  });
+  await check("runs.wait", async () => {
+    const event = await hot.events.publish({ event_type: "sdk:fail", event_data: {} });
+    let runId: string | undefined;
+    for (let i = 0; i < 200 && !runId; i++) {
+      runId = (await hot.events.getRuns(event.event_id)).data[0]?.run_id;
+      if (!runId) await sleep(25);
+    }
+    expect(runId, "no run for an sdk:fail event within 5 s");
+    const error = await hot.runs.wait(runId, { timeoutMs: 15_000 }).then(() => null, (e) => e);
+    expect(error?.name === "HotRunError", `runs.wait on a failing run: ${error ? message(error) : "resolved"}`);
+    expect(error.run?.status === "failed", `HotRunError.run.status ${error.run?.status}`);
+    expect(error.message.includes("boom"), `HotRunError says "${error.message}": the handler's error is not where the SDK reads it`);
   });
   await check("streaming.waitForRunResult", async () => {
     // The SDK's helper: publish, then subscribe to the stream and wait for the event's run.
