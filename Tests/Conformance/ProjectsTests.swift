@@ -432,7 +432,7 @@ struct ProjectActivationTests {
 
         // A newer build, uploaded while inactive, is the one activation deploys.
         let newer = try await CallsTests().upload(tenant, manifest: WebhooksTests.manifest, entries: [
-            ("hooks.wat", WebhooksTests.echo), ("made.wat", WebhooksTests.created), ("broken.wat", WebhooksTests.failing),
+            ("hooks.wat", WebhooksTests.echo), ("made.wat", WebhooksTests.created), ("broken.wat", WebhooksTests.failing), ("ok.wat", WebhooksTests.wrapped),
         ])
         let newerId = try #require(newer.buildId)
         let on = try await tenant.send(.POST, "/v1/projects/app/activate")

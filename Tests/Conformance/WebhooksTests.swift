@@ -17,6 +17,7 @@ struct WebhooksTests {
         #"{"type":"result","result":{"status":201,"headers":{"X-Hot":"yes","Content-Length":"1"},"body":"created"}}"#,
     ]).utf8)
     static let failing = Data(WatHandler.writing([#"{"type":"error","error":{"why":"no"}}"#]).utf8)
+    static let wrapped = Data(WatHandler.writing([#"{"type":"result","result":{"$ok":{"status":202,"body":{"queued":true}}}}"#]).utf8)
 
     static let manifest = """
         {"hot.bundle.app": {webhooks: {
@@ -24,6 +25,7 @@ struct WebhooksTests {
                     {path: "/private", method: "PUT", fn: "::hooks/echo", auth_mode: "required"}],
           "made": [{path: "/", fn: "::made/it"}],
           "broken": [{path: "/boom", fn: "::broken/boom"}],
+          "ok": [{path: "/wrapped", fn: "::ok/wrapped"}],
           "remote": [{path: "/slow", fn: "::remote/slow"}]}}}
         """
 
@@ -33,7 +35,7 @@ struct WebhooksTests {
         let tenant = try await Tenant.make(orgId: orgId)
         _ = try await tenant.createProject("app")
         let upload = try await CallsTests().upload(tenant, manifest: manifest, entries: [
-            ("hooks.wat", echo), ("made.wat", created), ("broken.wat", failing),
+            ("hooks.wat", echo), ("made.wat", created), ("broken.wat", failing), ("ok.wat", wrapped),
         ])
         let buildId = try #require(upload.buildId, "upload answered \(upload.status): \(upload.message ?? "")")
         #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
@@ -124,6 +126,11 @@ struct WebhooksTests {
         #expect(made.headers.first(name: "X-Hot") == "yes")
         #expect(made.headers.first(name: "Content-Type") == "text/plain; charset=utf-8")
         #expect(String(decoding: made.body, as: UTF8.self) == "created")
+
+        // A Hot function's {"$ok": value} is its value.
+        let wrapped = try await Self.send(.POST, try #require(urls["ok/wrapped"]))
+        #expect(wrapped.status == 202)
+        #expect(wrapped.json == .object(["queued": .bool(true)]))
 
         let failed = try await Self.send(.POST, try #require(urls["broken/boom"]))
         #expect(failed.status == 500)

@@ -135,9 +135,15 @@ public struct CallQueue: Sendable {
         return Self.outcome(status: status, result: try resultText.map { try JSONValue.parse(Data($0.utf8)) } ?? .null)
     }
 
+    /// A Hot function's `{"$ok": value}` is its value, as the official SDK's callHot reads it.
+    static func unwrapped(_ result: JSONValue) -> JSONValue {
+        if case .object(let fields) = result, fields.count == 1, let value = fields["$ok"] { return value }
+        return result
+    }
+
     static func outcome(status: String?, result: JSONValue) -> Outcome? {
         switch status {
-        case "succeeded": .succeeded(result)
+        case "succeeded": .succeeded(unwrapped(result))
         case "failed": .failed(result)
         case "cancelled": .cancelled
         default: nil
