@@ -1,0 +1,65 @@
+import Foundation
+import HotImpl
+import HotRuntime
+import HotTestSupport
+import PostgresNIO
+import Testing
+
+/// A worker that routes an event claims a run in the routing transaction; runs it leaves go to
+/// other workers.
+@Suite("Run claims")
+struct RunClaimTests {
+    let events = EventsTests()
+
+    /// For each run of the event: whether it started in the transaction that routed the event (its
+    /// start time is then the routing transaction's `now()`, which no later claim shares).
+    func startedWhileRouting(_ tenant: Tenant, eventId: String) async throws -> [Bool] {
+        let id = try #require(UUID(uuidString: eventId))
+        var started: [Bool] = []
+        for try await same in try await tenant.server.database.client.query("""
+            SELECT r.start_time = e.routed_at FROM run r JOIN event e ON e.event_id = r.event_id WHERE e.event_id = \(id) ORDER BY r.run_id
+            """, logger: tenant.server.logger).decode(Bool.self) {
+            started.append(same)
+        }
+        return started
+    }
+
+    @Test("the worker that routes an event runs its run, claimed in the routing transaction")
+    func routingWorkerClaims() async throws {
+        let type = events.uniqueType("routed")
+        let tenant = try await events.deployed([(type, "on-routed", "{}")])
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"\#(type)","event_data":{}}"#)
+        let frames = try await feed.frames(until: { $0.event == "run:stop" })
+        feed.close()
+        #expect(frames.map(\.event) == ["event:published", "run:start", "run:stop"])
+        let eventId = try #require(frames.first?.json?["event_id"]?.stringValue)
+        #expect(try await startedWhileRouting(tenant, eventId: eventId) == [true])
+    }
+
+    @Test("of an event's two runs the routing worker claims one; another worker takes the other while the first is still running")
+    func leftRunGoesToAnotherWorker() async throws {
+        let type = events.uniqueType("two")
+        let tenant = try await Tenant.make()
+        _ = try await tenant.createProject("app")
+        let manifest = #"{"hot.bundle.test": {event_handlers: {"\#(type)": [{fn: "::app::handlers/on-held", meta: {}}, "#
+            + #"{fn: "::app::handlers/on-free", meta: {}}]}, scheduled_functions: {}}}"#
+        let buildId = try await tenant.uploadBuild("app", zip: SampleBundle.archive(manifest: manifest, method: .deflate))
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        let gate = Gate()
+        defer { gate.release() }
+        RuntimeScript.shared.on(type) { run in
+            run.handlerVar == "on-held" ? .gated(gate, then: .succeed(result: "held")) : .succeed(result: "free")
+        }
+        let feed = try await tenant.sse(.POST, "/v1/streams/subscribe-with-event", body: #"{"event_type":"\#(type)","event_data":{}}"#)
+        defer { feed.close() }
+        // The free run ends while the held one is in flight: two workers hold a run of the event at once.
+        let first = try #require(try await feed.frames(until: { $0.event == "run:stop" }).last)
+        #expect(first.json?["run"]?["result"]?.stringValue == "free")
+        #expect(!gate.isReleased)
+        gate.release()
+        let second = try #require(try await feed.frames(until: { $0.event == "run:stop" }).last)
+        #expect(second.json?["run"]?["result"]?.stringValue == "held")
+        let eventId = try #require(first.json?["run"]?["event_id"]?.stringValue)
+        #expect(try await startedWhileRouting(tenant, eventId: eventId).sorted { !$0 && $1 } == [false, true])
+    }
+}
