@@ -1,5 +1,6 @@
 import Foundation
-import HotImpl
+import Generated
+@testable import HotImpl
 import HotRuntime
 import HotTestSupport
 import PostgresNIO
@@ -61,5 +62,36 @@ struct RunClaimTests {
         #expect(second.json?["run"]?["result"]?.stringValue == "held")
         let eventId = try #require(first.json?["run"]?["event_id"]?.stringValue)
         #expect(try await startedWhileRouting(tenant, eventId: eventId).sorted { !$0 && $1 } == [false, true])
+    }
+
+    @Test("an event:created message wakes the workers of the process that receives it (its publisher sends no work notification)")
+    func eventCreatedWakesWorkers() async throws {
+        let tenant = try await Tenant.make()
+        let work = WorkSignal()
+        let waiter = work.waiter()
+        let listener = PostgresPubSub(database: tenant.server.database).listener(work: work)
+        let streamId = UUID.v7()
+        let message = StreamMessages.Outgoing(envId: tenant.envId, streamId: streamId, EnvEventCreatedEvent(
+            eventId: UUID.v7(), streamId: streamId, eventType: "woken", type: EnvEventCreatedEvent.event, envId: tenant.envId))
+        let payload: JSONValue = .object([
+            "k": "msg", "seq": 1, "env": .string(tenant.envId.lowercased), "stream": .string(streamId.lowercased),
+            "event": .string(message.event), "data": .string(message.data),
+        ])
+        await listener.handle(String(decoding: JSONOutput.encode(payload), as: UTF8.self))
+        // The signal is given synchronously, so the waiter already holds it; the deadline only
+        // bounds a failure.
+        let woken = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var wakeUps = waiter.makeAsyncIterator()
+                return await wakeUps.next() != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
+        #expect(woken)
     }
 }

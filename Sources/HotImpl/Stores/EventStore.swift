@@ -22,7 +22,9 @@ public struct EventStore: Sendable {
               eventData: try JSONValue.parse(Data(row.4.utf8)), eventTime: row.5, createdAt: row.6)
     }
 
-    /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers.
+    /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers: its
+    /// `event:created` message does, on every process (`NotificationListener`), one statement less
+    /// than a work notification of its own.
     /// `streamId` of another env, or one that does not exist when `mustExist`, is a 404.
     public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?, mustExist: Bool = true) async throws -> Event {
         let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
@@ -59,7 +61,6 @@ public struct EventStore: Sendable {
                 .init(envId: envId, streamId: stream, EnvEventCreatedEvent(
                     eventId: event.eventId, streamId: stream, eventType: eventType, type: EnvEventCreatedEvent.event, envId: envId)),
                 on: connection, logger: logger)
-            try await Notifications.wakeWorkers(on: connection, logger: logger)
             return event
         }
     }
