@@ -44,14 +44,24 @@ public struct EventStore: Sendable {
                 stream = streamId
             } else {
                 stream = UUID.v7()
-                try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId))", logger: logger)
                 created = true
             }
-            let rows = try await connection.query("""
+            let insert: PostgresQuery = if streamId == nil {
+                // A new stream and its first event in one statement.
+                """
+                WITH s AS (INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId)) RETURNING stream_id)
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
+                SELECT \(UUID.v7()), \(envId), stream_id, \(eventType), \(dataText)::jsonb FROM s
+                RETURNING \(unescaped: Self.columns)
+                """
+            } else {
+                """
                 INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
                 VALUES (\(UUID.v7()), \(envId), \(stream), \(eventType), \(dataText)::jsonb)
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger).all(Row.self)
+                """
+            }
+            let rows = try await connection.query(insert, logger: logger).all(Row.self)
             let event = try Self.event(rows[0])
             if created {
                 try await pubsub.publish(.init(envId: envId, streamId: stream, EnvStreamCreatedEvent.created(stream, in: envId)),
