@@ -1,11 +1,13 @@
 import Foundation
+import Generated
 import HotRuntime
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 
 /// The process's one LISTEN connection: stream messages go to the hub (so a subscriber here sees
-/// what a worker on any process does), work notifications wake the workers, and credential and
+/// what a worker on any process does), work notifications and `event:created` messages (an event
+/// to route: its publisher sends no separate work notification) wake the workers, and credential and
 /// project changes evict from the credential and project caches (both bypassed whenever this is
 /// not listening).
 public struct NotificationListener: Service {
@@ -105,10 +107,14 @@ public struct NotificationListener: Service {
             if let env = payload.env, let event = payload.event, let data = payload.data {
                 hub.publish(StreamMessage(seq: seq, envId: env, streamId: payload.stream, projectId: payload.project, event: event,
                                           data: data, envData: payload.env_data))
+                if event == EnvEventCreatedEvent.event { work.signal() }
             } else {
                 // Too large to travel in the notification: read from its table.
                 do {
-                    if let message = try await StreamMessages.message(seq: seq, database: database) { hub.publish(message) }
+                    if let message = try await StreamMessages.message(seq: seq, database: database) {
+                        hub.publish(message)
+                        if message.event == EnvEventCreatedEvent.event { work.signal() }
+                    }
                 } catch {
                     database.logger.warning("could not read a stream message; live feeds on this process miss it", metadata: [
                         "seq": "\(seq)", "error": "\(error)",

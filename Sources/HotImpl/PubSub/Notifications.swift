@@ -4,7 +4,8 @@ import PostgresNIO
 
 /// Notifications other than stream messages on the `hot` channel.
 public enum Notifications {
-    /// Tells idle workers of every process that there is work (an event to route, a run to execute).
+    /// Tells idle workers of every process that there is work (a run to execute, an event to route
+    /// that was not announced by an `event:created` message, which wakes them too).
     public static func wakeWorkers(on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("SELECT pg_notify(\(StreamMessages.channel), '{\"k\":\"work\"}')", logger: logger)
     }

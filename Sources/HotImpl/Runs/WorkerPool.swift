@@ -81,11 +81,16 @@ public struct WorkerPool: Service {
         while !Task.isCancelled, !stopping.isSet {
             var busy = false
             do {
-                busy = try await router.route() > 0
-                if runtime != nil || embedded != nil,
-                   let claim = try await queue.claim(worker: worker, lease: configuration.lease, contexts: contexts, embeddedOnly: runtime == nil) {
+                // A worker with a runtime claims a run in its routing transaction.
+                let claimant = runtime != nil || embedded != nil
+                    ? LeaseQueue.Claimant(worker: worker, lease: configuration.lease, embeddedOnly: runtime == nil) : nil
+                let routing = try await router.route(claimingWith: claimant.map { (queue, $0) })
+                busy = routing.events > 0
+                if let claimed = routing.claimed {
                     busy = true
-                    await execute(claim, worker: worker)
+                    if let claim = try await queue.prepare(claimed, worker: worker, contexts: contexts) {
+                        await execute(claim, worker: worker)
+                    }
                 }
             } catch is CancellationError {
                 return

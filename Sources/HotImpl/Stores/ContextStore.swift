@@ -68,11 +68,16 @@ public struct ContextStore: Sendable {
     /// The project's variables, decrypted: for the runtime call of a run, the one place values
     /// leave the server. Never log the result.
     public func values(projectId: UUID) async throws -> [String: String] {
-        var values: [String: String] = [:]
-        for (key, sealed) in try await database.query("""
+        try open(try await database.query("""
             SELECT key, value_sealed FROM context_variable WHERE project_id = \(projectId)
-            """).all((String, String).self) {
-            let plaintext = try box.open(sealed, boundTo: Self.binding(projectId: projectId, key: key))
+            """).all((String, String).self).map { (key: $0.0, sealed: $0.1) }, projectId: projectId)
+    }
+
+    /// The project's variables as stored (a run's claim reads them), decrypted. Never log the result.
+    func open(_ sealed: [(key: String, sealed: String)], projectId: UUID) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (key, value) in sealed {
+            let plaintext = try box.open(value, boundTo: Self.binding(projectId: projectId, key: key))
             values[key] = String(decoding: plaintext, as: UTF8.self)
         }
         return values

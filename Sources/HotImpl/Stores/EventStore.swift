@@ -22,7 +22,9 @@ public struct EventStore: Sendable {
               eventData: try JSONValue.parse(Data(row.4.utf8)), eventTime: row.5, createdAt: row.6)
     }
 
-    /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers.
+    /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers: its
+    /// `event:created` message does, on every process (`NotificationListener`), one statement less
+    /// than a work notification of its own.
     /// `streamId` of another env, or one that does not exist when `mustExist`, is a 404.
     public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?, mustExist: Bool = true) async throws -> Event {
         let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
@@ -42,14 +44,24 @@ public struct EventStore: Sendable {
                 stream = streamId
             } else {
                 stream = UUID.v7()
-                try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId))", logger: logger)
                 created = true
             }
-            let rows = try await connection.query("""
+            let insert: PostgresQuery = if streamId == nil {
+                // A new stream and its first event in one statement.
+                """
+                WITH s AS (INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId)) RETURNING stream_id)
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
+                SELECT \(UUID.v7()), \(envId), stream_id, \(eventType), \(dataText)::jsonb FROM s
+                RETURNING \(unescaped: Self.columns)
+                """
+            } else {
+                """
                 INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
                 VALUES (\(UUID.v7()), \(envId), \(stream), \(eventType), \(dataText)::jsonb)
                 RETURNING \(unescaped: Self.columns)
-                """, logger: logger).all(Row.self)
+                """
+            }
+            let rows = try await connection.query(insert, logger: logger).all(Row.self)
             let event = try Self.event(rows[0])
             if created {
                 try await pubsub.publish(.init(envId: envId, streamId: stream, EnvStreamCreatedEvent.created(stream, in: envId)),
@@ -59,7 +71,6 @@ public struct EventStore: Sendable {
                 .init(envId: envId, streamId: stream, EnvEventCreatedEvent(
                     eventId: event.eventId, streamId: stream, eventType: eventType, type: EnvEventCreatedEvent.event, envId: envId)),
                 on: connection, logger: logger)
-            try await Notifications.wakeWorkers(on: connection, logger: logger)
             return event
         }
     }

@@ -27,42 +27,63 @@ public struct LeaseQueue: Sendable {
         public var module: String?
     }
 
+    /// Who claims a run: a worker, the lease it takes, and which runs it can execute.
+    struct Claimant: Sendable {
+        var worker: String
+        var lease: Duration
+        /// Only runs of functions with a WebAssembly module (the process has no HTTP runtime).
+        var embeddedOnly: Bool
+    }
+
     /// Claims the next ready run (FOR UPDATE SKIP LOCKED) under a lease and marks it running
     /// (`run:start`). A run whose earlier worker lost its lease is claimed again. `embeddedOnly`:
     /// only runs of functions with a WebAssembly module (the process has no HTTP runtime).
     public func claim(worker: String, lease: Duration, contexts: ContextStore, embeddedOnly: Bool = false) async throws -> Claim? {
-        let claimed = try await database.transaction { connection -> RunPayloads.ClaimedRun? in
-            let logger = database.logger
-            let rows = try await connection.query("""
-                WITH j AS (
-                    UPDATE run_job SET locked_until = now() + make_interval(secs => \(Self.seconds(lease))), locked_by = \(worker)
-                    WHERE run_id = (
-                        SELECT run_id FROM run_job
-                        WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
-                          AND (embedded OR NOT \(embeddedOnly))
-                        ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    RETURNING run_id
-                )
+        let claimant = Claimant(worker: worker, lease: lease, embeddedOnly: embeddedOnly)
+        guard let claimed = try await database.transaction({ connection in try await claimNext(for: claimant, connection: connection) }) else {
+            return nil
+        }
+        return try await prepare(claimed, worker: worker, contexts: contexts)
+    }
+
+    /// Claims the next ready run as part of the transaction `connection` is in (the routing
+    /// worker's, which may claim a run it just queued): one statement takes the run with its
+    /// event, schedule and sealed context, a second publishes `run:start` from what it returned.
+    func claimNext(for claimant: Claimant, connection: PostgresConnection) async throws -> RunPayloads.ClaimedRun? {
+        let logger = database.logger
+        let rows = try await connection.query("""
+            WITH j AS (
+                UPDATE run_job SET locked_until = now() + make_interval(secs => \(Self.seconds(claimant.lease))), locked_by = \(claimant.worker)
+                WHERE run_id = (
+                    SELECT run_id FROM run_job
+                    WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
+                      AND (embedded OR NOT \(claimant.embeddedOnly))
+                    ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING run_id
+            ), r AS (
                 UPDATE run r SET status = 'running', start_time = now(), stop_time = NULL, result = NULL
                 FROM j WHERE r.run_id = j.run_id
-                RETURNING \(unescaped: RunPayloads.ClaimedRun.columns)
-                """, logger: logger).all(RunPayloads.ClaimedRun.Row.self)
-            guard let run = rows.first.map(RunPayloads.ClaimedRun.init) else { return nil }
-            guard run.isRunnable else {
-                // Its project or build is gone: nothing can run it.
-                try await finish(runId: run.runId, status: "failed", result: .string("the run's project or build no longer exists"),
-                                 worker: worker, connection: connection)
-                return nil
-            }
-            try await payloads.publish(runId: run.runId, event: .start, connection: connection)
-            return run
+                RETURNING r.*
+            )
+            SELECT \(unescaped: RunPayloads.ClaimedRun.columns) FROM r \(unescaped: RunPayloads.ClaimedRun.joins)
+            """, logger: logger).all(RunPayloads.ClaimedRun.Row.self)
+        guard let run = try rows.first.map(RunPayloads.ClaimedRun.init) else { return nil }
+        guard run.isRunnable else {
+            // Its project or build is gone: nothing can run it.
+            try await finish(runId: run.runId, status: "failed", result: .string("the run's project or build no longer exists"),
+                             worker: claimant.worker, connection: connection)
+            return nil
         }
-        guard let claimed else { return nil }
+        try await payloads.publish(run.shown, event: .start, connection: connection)
+        return run
+    }
+
+    /// What the runtime is sent for a run this worker claimed. A run that cannot even be prepared
+    /// (its context no longer decrypts, say) fails now rather than coming back with every lease.
+    func prepare(_ claimed: RunPayloads.ClaimedRun, worker: String, contexts: ContextStore) async throws -> Claim? {
         do {
-            return try await payloads.request(for: claimed, contexts: contexts)
+            return try payloads.request(for: claimed, contexts: contexts)
         } catch {
-            // A run that cannot even be prepared (its context no longer decrypts, say) fails now
-            // rather than coming back with every lease.
             database.logger.error("could not prepare a run", metadata: ["run_id": .string(claimed.runId.lowercased), "error": "\(error)"])
             _ = try await database.transaction { connection in
                 try await finish(runId: claimed.runId, status: "failed", result: .string("the run could not be prepared for the runtime"),
@@ -105,15 +126,16 @@ public struct LeaseQueue: Sendable {
             guard status == "failed", claim.attempt <= claim.retries else { return nil }
             let retryId = UUID.v7()
             try await connection.query("""
-                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, schedule_id, origin_run_id, run_type, status,
-                                 event_handler_id, ns, var, meta, attempt, module)
-                SELECT \(retryId), env_id, project_id, build_id, stream_id, event_id, schedule_id, run_id, run_type, 'queued',
-                       event_handler_id, ns, var, meta, attempt + 1, module
-                FROM run WHERE run_id = \(runId)
-                """, logger: logger)
-            try await connection.query("""
+                WITH retry AS (
+                    INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, schedule_id, origin_run_id, run_type, status,
+                                     event_handler_id, ns, var, meta, attempt, module)
+                    SELECT \(retryId), env_id, project_id, build_id, stream_id, event_id, schedule_id, run_id, run_type, 'queued',
+                           event_handler_id, ns, var, meta, attempt + 1, module
+                    FROM run WHERE run_id = \(runId)
+                    RETURNING run_id
+                )
                 INSERT INTO run_job (run_id, available_at, embedded)
-                VALUES (\(retryId), now() + make_interval(secs => \(Self.seconds(backoff))), \(claim.module != nil))
+                SELECT run_id, now() + make_interval(secs => \(Self.seconds(backoff))), \(claim.module != nil) FROM retry
                 """, logger: logger)
             return retryId
         }
@@ -124,21 +146,26 @@ public struct LeaseQueue: Sendable {
         try await payloads.publishData(data, of: request)
     }
 
-    /// Records the run's end and releases its job, with the live message. False when the run was
-    /// no longer this worker's to finish (its lease went to another worker, which runs it again).
+    /// Records the run's end and releases its job, with the live message built from what the
+    /// statement returned. False when the run was no longer this worker's to finish (its lease went
+    /// to another worker, which runs it again).
     @discardableResult
     func finish(runId: UUID, status: String, result: JSONValue, worker: String, connection: PostgresConnection) async throws -> Bool {
         let logger = database.logger
-        let released = try await connection.query("""
-            DELETE FROM run_job WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
-            """, logger: logger).all(UUID.self)
-        guard !released.isEmpty else { return false }
-        database.metrics?.runEnded(status: status)
         let resultText = String(decoding: try result.serialized(), as: UTF8.self)
-        try await connection.query("""
-            UPDATE run SET status = \(status), result = \(resultText)::jsonb, stop_time = now() WHERE run_id = \(runId)
-            """, logger: logger)
-        try await payloads.publish(runId: runId, event: status == "succeeded" ? .stop : .fail, connection: connection)
+        let rows = try await connection.query("""
+            WITH released AS (
+                DELETE FROM run_job WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
+            ), r AS (
+                UPDATE run r SET status = \(status), result = \(resultText)::jsonb, stop_time = now()
+                FROM released WHERE r.run_id = released.run_id
+                RETURNING r.*
+            )
+            SELECT \(unescaped: RunPayloads.RunEventRow.columns) FROM r LEFT JOIN project p ON p.project_id = r.project_id
+            """, logger: logger).all(RunPayloads.RunEventRow.Row.self)
+        guard let row = try rows.first.map(RunPayloads.RunEventRow.init) else { return false }
+        database.metrics?.runEnded(status: status)
+        try await payloads.publish(row, event: status == "succeeded" ? .stop : .fail, connection: connection)
         return true
     }
 

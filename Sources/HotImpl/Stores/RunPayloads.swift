@@ -10,45 +10,66 @@ struct RunPayloads: Sendable {
     let database: Database
     let pubsub: any PubSub
 
-    /// A run as the claim's `UPDATE … RETURNING` gives it.
+    /// A run as the claim's statement gives it: the run as its live messages show it, what the
+    /// runtime is sent for it (its event, its schedule's cron, its project's sealed context),
+    /// read in the statement that claims it.
     struct ClaimedRun: Sendable {
-        var runId: UUID
-        var envId: UUID
-        var streamId: UUID
-        var projectId: UUID?
-        var buildId: UUID?
-        var runType: String
-        var eventId: UUID?
-        var scheduleId: UUID?
+        var shown: RunEventRow
         var ns: String?
         var name: String?
+        var scheduleId: UUID?
         var metaJSON: String
         var attempt: Int
         var module: String?
+        var event: (type: String, data: String, time: Date)?
+        var cron: String?
+        /// The project's context variables as stored (key, sealed value).
+        var sealedContext: [(key: String, sealed: String)]
 
+        var runId: UUID { shown.run.runId }
+
+        /// Over the claimed run `r` (a CTE of the claim's statement) and its project `p`, event
+        /// `e`, schedule `s` and context `c` (keys and sealed values, as arrays).
         static let columns = """
-            r.run_id, r.env_id, r.stream_id, r.project_id, r.build_id, r.run_type, r.event_id, r.schedule_id,
-            r.ns, r.var, r.meta::text, r.attempt, r.module
+            \(RunEventRow.columns), r.schedule_id, r.meta::text, r.attempt, r.module,
+            e.event_type, e.event_data::text, e.event_time, s.cron, c.keys, c.sealed
             """
-        typealias Row = (UUID, UUID, UUID, UUID?, UUID?, String, UUID?, UUID?, String?, String?, String, Int, String?)
+        static let joins = """
+            LEFT JOIN project p ON p.project_id = r.project_id
+            LEFT JOIN event e ON e.event_id = r.event_id
+            LEFT JOIN schedule s ON s.schedule_id = r.schedule_id
+            LEFT JOIN LATERAL (
+                SELECT array_agg(key ORDER BY key) AS keys, array_agg(value_sealed ORDER BY key) AS sealed
+                FROM context_variable WHERE project_id = r.project_id
+            ) c ON true
+            """
+        typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String?, String?, Double?,
+                         UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?)
 
-        init(_ row: Row) {
-            (runId, envId, streamId, projectId, buildId, runType, eventId, scheduleId, ns, name, metaJSON, attempt, module) = row
+        init(_ row: Row) throws {
+            shown = try RunEventRow((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12,
+                                     row.13, row.14, row.15))
+            (ns, name) = (row.13, row.14)
+            (scheduleId, metaJSON, attempt, module) = (row.16, row.17, row.18, row.19)
+            if let type = row.20, let data = row.21, let time = row.22 { event = (type, data, time) }
+            cron = row.23
+            sealedContext = Array(zip(row.24 ?? [], row.25 ?? [])).map { (key: $0.0, sealed: $0.1) }
         }
 
         /// Whether anything can run it: its project and build (and so its function) still exist.
-        var isRunnable: Bool { projectId != nil && buildId != nil && ns != nil && name != nil }
+        var isRunnable: Bool { shown.run.projectId != nil && shown.run.buildId != nil && ns != nil && name != nil }
     }
 
     /// What the runtime is sent for a claimed run: its handler, event or schedule, and the project's
     /// decrypted context.
-    func request(for run: ClaimedRun, contexts: ContextStore) async throws -> LeaseQueue.Claim {
-        guard let projectId = run.projectId, let buildId = run.buildId, let ns = run.ns, let name = run.name else {
+    func request(for claimed: ClaimedRun, contexts: ContextStore) throws -> LeaseQueue.Claim {
+        let run = claimed.shown.run
+        guard let projectId = run.projectId, let buildId = run.buildId, let ns = claimed.ns, let name = claimed.name else {
             throw RunStore.RowError(description: "run \(run.runId) has no project, build or function to run")
         }
         let meta: JSONValue
         do {
-            meta = try JSONValue.parse(Data(run.metaJSON.utf8))
+            meta = try JSONValue.parse(Data(claimed.metaJSON.utf8))
         } catch {
             // jsonb's text always parses; should it not, the run goes without its handler's meta.
             database.logger.warning("a handler's meta could not be read; the run is sent without it", metadata: [
@@ -57,28 +78,19 @@ struct RunPayloads: Sendable {
             meta = .object([:])
         }
         var event: RuntimeRequest.Event?
-        if let eventId = run.eventId {
-            let rows = try await database.query("""
-                SELECT event_type, event_data::text, event_time FROM event WHERE event_id = \(eventId)
-                """).all((String, String, Date).self)
-            if let (type, data, time) = rows.first {
-                event = .init(eventId: eventId, eventType: type, eventData: try JSONValue.parse(Data(data.utf8)), eventTime: time)
-            }
+        if let eventId = run.eventId, let (type, data, time) = claimed.event {
+            event = .init(eventId: eventId, eventType: type, eventData: try JSONValue.parse(Data(data.utf8)), eventTime: time)
         }
-        var schedule: RuntimeRequest.Schedule?
-        if let scheduleId = run.scheduleId {
-            let cron = try await database.query("SELECT cron FROM schedule WHERE schedule_id = \(scheduleId)").all(String.self).first
-            schedule = .init(scheduleId: scheduleId, cron: cron ?? "")
-        }
+        let schedule = claimed.scheduleId.map { RuntimeRequest.Schedule(scheduleId: $0, cron: claimed.cron ?? "") }
         let request = RuntimeRequest(
-            runId: run.runId, runType: run.runType, streamId: run.streamId, envId: run.envId, projectId: projectId, buildId: buildId,
+            runId: run.runId, runType: run.runType.rawValue, streamId: run.streamId, envId: run.envId, projectId: projectId, buildId: buildId,
             handler: .init(ns: ns, var: name, meta: meta), event: event, schedule: schedule,
-            context: try await contexts.values(projectId: projectId))
+            context: try contexts.open(claimed.sealedContext, projectId: projectId))
         let retries: Int = switch meta["retry"] {
         case .int(let count)?: Int(count)
         default: 0
         }
-        return LeaseQueue.Claim(request: request, attempt: run.attempt, retries: retries, module: run.module)
+        return LeaseQueue.Claim(request: request, attempt: claimed.attempt, retries: retries, module: claimed.module)
     }
 
     // MARK: Live events
@@ -90,7 +102,7 @@ struct RunPayloads: Sendable {
 
     /// A run as its live events show it: as `GET /v1/runs/{id}` does, with its function and how
     /// long it took (the env feed's flat fields).
-    struct RunEventRow {
+    struct RunEventRow: Sendable {
         var run: Run
         var fnName: String?
         var durationMs: Int?
@@ -105,14 +117,10 @@ struct RunPayloads: Sendable {
         }
     }
 
-    /// `run:start`, `run:stop` or `run:fail` with the run as `GET /v1/runs/{id}` shows it; the env
-    /// feed's form adds the flat fields of its examples.
-    func publish(runId: UUID, event: RunEvent, connection: PostgresConnection) async throws {
+    /// `run:start`, `run:stop` or `run:fail` with the run as `GET /v1/runs/{id}` shows it (`row`: as
+    /// the statement that changed it returned it); the env feed's form adds the flat fields of its examples.
+    func publish(_ row: RunEventRow, event: RunEvent, connection: PostgresConnection) async throws {
         let logger = database.logger
-        let rows = try await connection.query("""
-            SELECT \(unescaped: RunEventRow.columns) FROM \(unescaped: RunStore.from) WHERE r.run_id = \(runId)
-            """, logger: logger).all(RunEventRow.Row.self)
-        guard let row = try rows.first.map(RunEventRow.init) else { return }
         let (run, fnName, durationMs) = (row.run, row.fnName, row.durationMs)
         let message: StreamMessages.Outgoing
         switch event {

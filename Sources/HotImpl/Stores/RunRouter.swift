@@ -38,61 +38,126 @@ public struct RunRouter: Sendable {
     /// the env's active projects; the event is then handled (`event:handled`), with or without
     /// runs. Returns how many events were routed.
     public func route(limit: Int = 20) async throws -> Int {
+        try await route(limit: limit, claimingWith: nil).events
+    }
+
+    /// What a worker's routing did.
+    struct Routing: Sendable {
+        /// How many events were routed.
+        var events: Int
+        /// The run the worker claimed in the routing transaction, if any.
+        var claimed: RunPayloads.ClaimedRun?
+    }
+
+    /// Routes as `route(limit:)` does; when `claimingWith` names a worker, that worker then claims
+    /// the next ready run in the same transaction: often one it just queued, which so starts
+    /// without a commit and a wake-up in between (and an idle worker's look for work is one
+    /// transaction, not two). Other workers are woken only for queued runs left unclaimed.
+    func route(limit: Int = 20, claimingWith claiming: (queue: LeaseQueue, claimant: LeaseQueue.Claimant)?) async throws -> Routing {
         try await database.transaction { connection in
             let logger = database.logger
-            // A call's function comes along (it was checked when the event was published).
-            let events = try await connection.query("""
-                SELECT event_id, env_id, stream_id, event_type,
-                       CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END
-                FROM event WHERE routed_at IS NULL
-                ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                """, logger: logger).all((UUID, UUID, UUID, String, String?).self)
-            var queued = 0
-            for (eventId, envId, streamId, eventType, fn) in events {
-                if eventType == FunctionCall.eventType {
-                    let called = try await queueCall(eventId: eventId, envId: envId, streamId: streamId, fn: fn, connection: connection)
-                    queued += called ? 1 : 0
-                    try await markHandled(eventId: eventId, envId: envId, streamId: streamId, eventType: eventType, runCount: called ? 1 : 0,
-                                          connection: connection)
-                    continue
-                }
-                let handlers = try await connection.query("""
-                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, '')
+            // The events are marked routed as they are taken, each with the handlers that take it
+            // (none for a call, whose function comes along: it was checked when the event was published).
+            let rows = try await connection.query("""
+                WITH routed AS (
+                    UPDATE event SET routed_at = now()
+                    WHERE event_id IN (
+                        SELECT event_id FROM event WHERE routed_at IS NULL
+                        ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                    RETURNING event_id, env_id, stream_id, event_type, created_at,
+                              CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END AS fn
+                )
+                SELECT e.event_id, e.env_id, e.stream_id, e.event_type, e.fn,
+                       h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, '')
+                FROM routed e LEFT JOIN LATERAL (
+                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta, h.module, h.position
                     FROM event_handler h
                     JOIN build b ON b.build_id = h.build_id AND b.deployed
                     JOIN project p ON p.project_id = h.project_id AND p.active
-                    WHERE p.env_id = \(envId) AND h.event_type = \(eventType)
-                    ORDER BY h.project_id, h.position
-                    """, logger: logger).all((UUID, UUID, UUID, String, String, String, String).self).map(HandlerRow.init)
-                if !handlers.isEmpty {
-                    let ids = handlers.map { _ in UUID.v7() }
-                    try await connection.query("""
+                    WHERE p.env_id = e.env_id AND h.event_type = e.event_type AND e.event_type <> \(FunctionCall.eventType)
+                ) h ON true
+                ORDER BY e.created_at, e.event_id, h.project_id, h.position
+                """, logger: logger).all((UUID, UUID, UUID, String, String?, UUID?, UUID?, UUID?, String?, String?, String?, String).self)
+            var events: [RoutedEvent] = []
+            for row in rows {
+                if events.last?.eventId != row.0 {
+                    events.append(RoutedEvent(eventId: row.0, envId: row.1, streamId: row.2, eventType: row.3, fn: row.4))
+                }
+                if let handlerId = row.5, let buildId = row.6, let projectId = row.7, let ns = row.8, let name = row.9, let meta = row.10 {
+                    events[events.count - 1].handlers.append(HandlerRow((handlerId, buildId, projectId, ns, name, meta, row.11)))
+                }
+            }
+            // One run per handler of each event, queued in one statement; a call's run on its own.
+            var queued: [UUID] = []
+            var runCounts: [Int] = []
+            var runs: [QueuedRun] = []
+            for event in events {
+                if event.eventType == FunctionCall.eventType {
+                    let called = try await queueCallRun(eventId: event.eventId, envId: event.envId, streamId: event.streamId, fn: event.fn,
+                                                        connection: connection)
+                    queued += called.map { [$0] } ?? []
+                    runCounts.append(called == nil ? 0 : 1)
+                } else {
+                    runs += event.handlers.map { QueuedRun(id: UUID.v7(), event: event, handler: $0) }
+                    runCounts.append(event.handlers.count)
+                }
+            }
+            if !runs.isEmpty {
+                try await connection.query("""
+                    WITH queued AS (
                         INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status,
                                          event_handler_id, ns, var, meta, module)
-                        SELECT id, \(envId), project_id, build_id, \(streamId), \(eventId), 'event', 'queued', handler_id, ns, var, meta::jsonb,
-                               NULLIF(module, '')
-                        FROM unnest(\(ids), \(handlers.map(\.projectId)), \(handlers.map(\.buildId)), \(handlers.map(\.handlerId)),
-                                    \(handlers.map(\.ns)), \(handlers.map(\.name)), \(handlers.map(\.metaJSON)), \(handlers.map(\.module)))
-                             AS h(id, project_id, build_id, handler_id, ns, var, meta, module)
-                        """, logger: logger)
-                    try await connection.query("""
-                        INSERT INTO run_job (run_id, embedded) SELECT * FROM unnest(\(ids), \(handlers.map { !$0.module.isEmpty }))
-                        """, logger: logger)
-                    queued += ids.count
-                }
-                try await markHandled(eventId: eventId, envId: envId, streamId: streamId, eventType: eventType, runCount: handlers.count,
-                                      connection: connection)
+                        SELECT id, env_id, project_id, build_id, stream_id, event_id, 'event', 'queued', handler_id, ns, var,
+                               meta::jsonb, NULLIF(module, '')
+                        FROM unnest(\(runs.map(\.id)), \(runs.map(\.event.envId)), \(runs.map(\.handler.projectId)),
+                                    \(runs.map(\.handler.buildId)), \(runs.map(\.event.streamId)), \(runs.map(\.event.eventId)),
+                                    \(runs.map(\.handler.handlerId)), \(runs.map(\.handler.ns)), \(runs.map(\.handler.name)),
+                                    \(runs.map(\.handler.metaJSON)), \(runs.map(\.handler.module)))
+                             AS h(id, env_id, project_id, build_id, stream_id, event_id, handler_id, ns, var, meta, module)
+                        RETURNING run_id, module
+                    )
+                    INSERT INTO run_job (run_id, embedded) SELECT run_id, module IS NOT NULL FROM queued
+                    """, logger: logger)
+                queued += runs.map(\.id)
             }
-            if queued > 0 { try await Notifications.wakeWorkers(on: connection, logger: logger) }
-            return events.count
+            for (event, runCount) in zip(events, runCounts) {
+                try await markHandled(eventId: event.eventId, envId: event.envId, streamId: event.streamId, eventType: event.eventType,
+                                      runCount: runCount, connection: connection)
+            }
+            var claimed: RunPayloads.ClaimedRun?
+            if let (queue, claimant) = claiming {
+                claimed = try await queue.claimNext(for: claimant, connection: connection)
+            }
+            // A run claimed here needs no other worker; one it did not claim does.
+            if queued.count > (claimed.map { queued.contains($0.runId) } == true ? 1 : 0) {
+                try await Notifications.wakeWorkers(on: connection, logger: logger)
+            }
+            return Routing(events: events.count, claimed: claimed)
         }
+    }
+
+    /// An event being routed, with the handlers that take it.
+    private struct RoutedEvent {
+        var eventId: UUID
+        var envId: UUID
+        var streamId: UUID
+        var eventType: String
+        /// A call's function.
+        var fn: String?
+        var handlers: [HandlerRow] = []
+    }
+
+    /// The run of one handler of an event being routed.
+    private struct QueuedRun {
+        var id: UUID
+        var event: RoutedEvent
+        var handler: HandlerRow
     }
 
     /// The event is routed (`event:handled`), with the runs it made.
     private func markHandled(eventId: UUID, envId: UUID, streamId: UUID, eventType: String, runCount: Int,
                              connection: PostgresConnection) async throws {
         let logger = database.logger
-        try await connection.query("UPDATE event SET routed_at = now() WHERE event_id = \(eventId)", logger: logger)
         try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvEventHandledEvent(
             eventId: eventId, streamId: streamId, eventType: eventType, type: EnvEventHandledEvent.event, envId: envId,
             runCount: runCount)), on: connection, logger: logger)
@@ -105,9 +170,15 @@ public struct RunRouter: Sendable {
     /// keeps for its namespace (`<ns path>.wasm`, then `.wat`), which runs with `argv = [<var>]`. When
     /// several projects have it, the oldest project's wins. Returns false when none has it: the event
     /// is then handled without a run.
-    private func queueCall(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> Bool {
+    func queueCall(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> Bool {
+        try await queueCallRun(eventId: eventId, envId: envId, streamId: streamId, fn: fn, connection: connection) != nil
+    }
+
+    /// Queues the run of a `hot:call` as `queueCall` does; returns the run's id, nil when no
+    /// deployed build has the function.
+    func queueCallRun(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> UUID? {
         let logger = database.logger
-        guard let fn, let call = try? FunctionCall(fn: fn) else { return false }
+        guard let fn, let call = try? FunctionCall(fn: fn) else { return nil }
         let base = BundleModules.path(ofNamespace: call.ns)
         let targets = try await connection.query("""
             SELECT t.build_id, t.project_id, t.meta::text, t.module FROM (
@@ -135,16 +206,19 @@ public struct RunRouter: Sendable {
             logger.notice("a call names a function no deployed build has; it makes no run", metadata: [
                 "event_id": .string(eventId.lowercased), "fn": .string(fn),
             ])
-            return false
+            return nil
         }
         let runId = UUID.v7()
         try await connection.query("""
-            INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module)
-            VALUES (\(runId), \(envId), \(projectId), \(buildId), \(streamId), \(eventId), 'call', 'queued',
-                    \(call.ns), \(call.name), \(metaJSON)::jsonb, \(module))
+            WITH queued AS (
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module)
+                VALUES (\(runId), \(envId), \(projectId), \(buildId), \(streamId), \(eventId), 'call', 'queued',
+                        \(call.ns), \(call.name), \(metaJSON)::jsonb, \(module))
+                RETURNING run_id
+            )
+            INSERT INTO run_job (run_id, embedded) SELECT run_id, \(module != nil) FROM queued
             """, logger: logger)
-        try await connection.query("INSERT INTO run_job (run_id, embedded) VALUES (\(runId), \(module != nil))", logger: logger)
-        return true
+        return runId
     }
 
     // MARK: Schedules
@@ -189,11 +263,14 @@ public struct RunRouter: Sendable {
             let streamId = UUID.v7()
             try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(schedule.envId))", logger: logger)
             try await connection.query("""
-                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta, module)
-                VALUES (\(runId), \(schedule.envId), \(schedule.projectId), \(schedule.buildId), \(streamId), \(schedule.scheduleId),
-                        'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb, \(schedule.module))
+                WITH queued AS (
+                    INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta, module)
+                    VALUES (\(runId), \(schedule.envId), \(schedule.projectId), \(schedule.buildId), \(streamId), \(schedule.scheduleId),
+                            'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb, \(schedule.module))
+                    RETURNING run_id
+                )
+                INSERT INTO run_job (run_id, embedded) SELECT run_id, \(schedule.module != nil) FROM queued
                 """, logger: logger)
-            try await connection.query("INSERT INTO run_job (run_id, embedded) VALUES (\(runId), \(schedule.module != nil))", logger: logger)
             try await pubsub.publish(.init(envId: schedule.envId, streamId: streamId, EnvStreamCreatedEvent.created(streamId, in: schedule.envId)),
                                      on: connection, logger: logger)
             try await Notifications.wakeWorkers(on: connection, logger: logger)
