@@ -138,6 +138,15 @@ struct McpTests {
         let serviceKey = try #require(created.json?["data"]?["token"]?.stringValue, "\(String(decoding: created.body, as: UTF8.self))")
         let answer = try await Self.post(url, call, token: serviceKey)
         #expect(answer.json?["result"]?["isError"] == .bool(false))
+        // The run is told who called, with the key's metadata, and the request that made the call.
+        let caller = try #require(answer.json?["result"]?["structuredContent"]?["caller"])
+        #expect(caller["via"]?.stringValue == "mcp")
+        #expect(caller["service"]?.stringValue == "calc")
+        #expect(caller["name"]?.stringValue == "secret")
+        #expect(caller["request_id"]?.stringValue == answer.headers.first(name: "X-Request-Id"))
+        #expect(caller["credential"]?["kind"]?.stringValue == "service_key")
+        #expect(caller["credential"]?["id"] == created.json?["data"]?["service_key_id"])
+        #expect(caller["credential"]?["metadata"] == .object(["customer": "acme"]))
     }
 
     @Test("a batch is answered in one array under 2025-03-26, and refused under 2025-06-18")

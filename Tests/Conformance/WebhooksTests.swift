@@ -93,6 +93,11 @@ struct WebhooksTests {
         #expect(argument["headers"]?["stripe-signature"]?.stringValue == "t=1,v1=abc")
         #expect(argument["body"]?.stringValue == #"{"amount":5}"#)
         #expect(argument["body_base64"] == .null)
+        // An open webhook's run is told it was called through it, by no credential.
+        #expect(request["caller"] == .object([
+            "via": "webhook", "service": "hooks", "name": "/stripe", "credential": .null,
+            "request_id": .string(try #require(answer.headers.first(name: "X-Request-Id"))),
+        ]))
 
         // The run is there like any other, of type call.
         let runId = try #require(request["run_id"]?.stringValue)
@@ -178,8 +183,15 @@ struct WebhooksTests {
         #expect(answer.status == 200)
         let argument = try #require(answer.json?["event"]?["event_data"]?["args"]?[0])
         #expect(argument["body"]?.stringValue == "hi")
-        // The credential it was called with does not travel on.
+        // The credential it was called with does not travel on; who it is does, with a session's metadata.
         #expect(argument["headers"]?["authorization"] == nil)
+        #expect(answer.json?["caller"]?["credential"]?["kind"]?.stringValue == "api_key")
+        #expect(answer.json?["caller"]?["credential"]?["metadata"] == .null)
+        let session = try await tenant.send(.POST, "/v1/sessions", body: #"{"permissions":{"webhook:hooks/private":["execute"]},"metadata":{"user":"u-7"}}"#)
+        let sessionToken = try #require(session.json?["data"]?["token"]?.stringValue)
+        let bySession = try await Self.send(.PUT, url, headers: [("Authorization", "Bearer \(sessionToken)")])
+        #expect(bySession.json?["caller"]?["credential"]?["kind"]?.stringValue == "session")
+        #expect(bySession.json?["caller"]?["credential"]?["metadata"] == .object(["user": "u-7"]))
         // An open webhook passes Authorization on: it is the caller's, not ours.
         let open = try await Self.send(.POST, try #require(urls["hooks/stripe"]), headers: [("Authorization", "Basic dXNlcjpwYXNz")])
         #expect(open.json?["event"]?["event_data"]?["args"]?[0]?["headers"]?["authorization"]?.stringValue == "Basic dXNlcjpwYXNz")

@@ -157,6 +157,26 @@ import Testing
         }
     }
 
+    @Test("a call through a webhook or tool sends its caller, and the run's log line carries the request id that made it")
+    func callerAndItsRequestId() async throws {
+        let store = CapturingLogHandler.Store()
+        let logger = Logger(label: "capture") { _ in CapturingLogHandler(store: store) }
+        try await F.with(.succeed(result: 1)) { server, client in
+            var request = F.request()
+            let caller: JSONValue = ["via": "mcp", "service": "weather", "name": "forecast", "request_id": "01a2-req",
+                                     "credential": ["kind": "service_key", "id": "k1", "metadata": ["customer": "acme"]]]
+            request.caller = caller
+            let runtime = try F.runtime(server, client, logger: logger)
+            #expect(await runtime.execute(request) { _ in } == .succeeded(1))
+            #expect(try await server.run(1).body["caller"] == caller)
+            let finished = try #require(store.entries.withLock { $0 }.first { $0.message == "runtime run finished" })
+            #expect(finished.metadata["request_id"] == .string("01a2-req"))
+            // Any other run is sent without one.
+            #expect(await runtime.execute(F.request()) { _ in } == .succeeded(1))
+            #expect(try await server.run(2).body["caller"] == nil)
+        }
+    }
+
     @Test func authorizationHeaderOnlyWithAToken() async throws {
         try await F.with(.succeed(result: 1)) { server, client in
             _ = await F.execute(try F.runtime(server, client, token: "tok-123"))

@@ -72,6 +72,7 @@ public struct EmbeddedRuntime: Sendable {
             "run_id": .string(runId), "module": .string(path),
             "duration_ms": .stringConvertible(Int((report.duration / .milliseconds(1)).rounded())),
         ]
+        if let requestId = request.callerRequestId { metadata["request_id"] = .string(requestId) }
         if let fuel = report.fuelUsed { metadata["fuel"] = .stringConvertible(fuel) }
         switch outcome {
         case .succeeded: metadata["outcome"] = "succeeded"

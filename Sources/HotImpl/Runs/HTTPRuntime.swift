@@ -69,7 +69,7 @@ public struct HTTPRuntime: Runtime {
             body = try JSONCoding.encoder.encode(request)
         } catch {
             // The error may describe a value of the request: say only what failed.
-            return finish(Answer(failure: "could not encode the run request as JSON"), runId: runId, started: started)
+            return finish(Answer(failure: "could not encode the run request as JSON"), runId: runId, requestId: request.callerRequestId, started: started)
         }
         let timeout = self.timeout
         let answer = await withTaskGroup(of: Answer?.self) { group in
@@ -90,7 +90,7 @@ public struct HTTPRuntime: Runtime {
             group.cancelAll()
             return first ?? Answer(failure: "run was cancelled")
         }
-        return finish(answer, runId: runId, started: started)
+        return finish(answer, runId: runId, requestId: request.callerRequestId, started: started)
     }
 
     /// What one exchange with the runtime came to.
@@ -112,13 +112,15 @@ public struct HTTPRuntime: Runtime {
         }
     }
 
-    private func finish(_ answer: Answer, runId: String, started: ContinuousClock.Instant) -> RuntimeOutcome {
+    /// `requestId`: of the HTTP request that made the call (a webhook's or a tool's), when one did.
+    private func finish(_ answer: Answer, runId: String, requestId: String?, started: ContinuousClock.Instant) -> RuntimeOutcome {
         let (outcome, status) = (answer.outcome, answer.status)
         let elapsed = ContinuousClock.now - started
         var metadata: Logger.Metadata = [
             "run_id": .string(runId),
             "duration_ms": .stringConvertible(Int((elapsed / .milliseconds(1)).rounded())),
         ]
+        if let requestId { metadata["request_id"] = .string(requestId) }
         if let status { metadata["status"] = .stringConvertible(status) }
         switch outcome {
         case .succeeded:

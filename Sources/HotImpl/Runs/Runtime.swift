@@ -60,17 +60,23 @@ public struct RuntimeRequest: Sendable, Equatable, Encodable {
     public var schedule: Schedule?
     /// The project's context variables, decrypted: the runtime is the only place they go.
     public var context: [String: String]
+    /// Who made a call through a webhook or an MCP tool (docs/runtime-protocol.md), with the
+    /// credential's metadata decrypted; nil (and absent from the body) for any other run.
+    public var caller: JSONValue?
 
     public init(runId: UUID, runType: String, streamId: UUID, envId: UUID, projectId: UUID, buildId: UUID,
-                handler: Handler, event: Event?, schedule: Schedule?, context: [String: String]) {
+                handler: Handler, event: Event?, schedule: Schedule?, context: [String: String], caller: JSONValue? = nil) {
         self.runId = runId; self.runType = runType; self.streamId = streamId; self.envId = envId
         self.projectId = projectId; self.buildId = buildId; self.handler = handler; self.event = event
-        self.schedule = schedule; self.context = context
+        self.schedule = schedule; self.context = context; self.caller = caller
     }
+
+    /// The id of the HTTP request that made the call, for the run's log lines.
+    public var callerRequestId: String? { caller?["request_id"]?.stringValue }
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", runType = "run_type", streamId = "stream_id", envId = "env_id", projectId = "project_id"
-        case buildId = "build_id", handler, event, schedule, context
+        case buildId = "build_id", handler, event, schedule, context, caller
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,6 +92,7 @@ public struct RuntimeRequest: Sendable, Equatable, Encodable {
         try container.encode(event, forKey: .event)
         try container.encode(schedule, forKey: .schedule)
         try container.encode(context, forKey: .context)
+        try container.encodeIfPresent(caller, forKey: .caller)
     }
 }
 

@@ -105,7 +105,12 @@ public struct WorkerPool: Service {
     func execute(_ claim: LeaseQueue.Claim, worker: String) async {
         let request = claim.request
         let queue = self.queue
-        let logger = self.logger
+        // A call's run logs the id of the request that made it (a webhook's or a tool's).
+        let logger = request.callerRequestId.map { requestId in
+            var logger = self.logger
+            logger[metadataKey: "request_id"] = .string(requestId)
+            return logger
+        } ?? self.logger
         let (runtime, embedded) = (self.runtime, self.embedded)
         let outcome = await withTaskGroup(of: RuntimeOutcome?.self) { group in
             group.addTask {

@@ -25,6 +25,9 @@ struct RunPayloads: Sendable {
         var cron: String?
         /// The project's context variables as stored (key, sealed value).
         var sealedContext: [(key: String, sealed: String)]
+        /// A call's caller as its event stores it (`event.caller`), and the metadata of the
+        /// credential it names: a service key's sealed, a session's as JSON text.
+        var caller: (json: String, sealedKeyMetadata: String?, sessionMetadata: String?)?
 
         var runId: UUID { shown.run.runId }
 
@@ -32,7 +35,8 @@ struct RunPayloads: Sendable {
         /// `e`, schedule `s` and context `c` (keys and sealed values, as arrays).
         static let columns = """
             \(RunEventRow.columns), r.schedule_id, r.meta::text, r.attempt, r.module,
-            e.event_type, e.event_data::text, e.event_time, s.cron, c.keys, c.sealed
+            e.event_type, e.event_data::text, e.event_time, s.cron, c.keys, c.sealed,
+            e.caller::text, sk.metadata_sealed, ss.metadata::text
             """
         static let joins = """
             LEFT JOIN project p ON p.project_id = r.project_id
@@ -42,9 +46,13 @@ struct RunPayloads: Sendable {
                 SELECT array_agg(key ORDER BY key) AS keys, array_agg(value_sealed ORDER BY key) AS sealed
                 FROM context_variable WHERE project_id = r.project_id
             ) c ON true
+            LEFT JOIN service_key sk ON e.caller->'credential'->>'kind' = 'service_key'
+                AND sk.service_key_id = (e.caller->'credential'->>'id')::uuid
+            LEFT JOIN session ss ON e.caller->'credential'->>'kind' = 'session'
+                AND ss.session_id = (e.caller->'credential'->>'id')::uuid
             """
         typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String?, String?, Double?,
-                         UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?)
+                         UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?, String?, String?, String?)
 
         init(_ row: Row) throws {
             shown = try RunEventRow((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12,
@@ -54,6 +62,7 @@ struct RunPayloads: Sendable {
             if let type = row.20, let data = row.21, let time = row.22 { event = (type, data, time) }
             cron = row.23
             sealedContext = Array(zip(row.24 ?? [], row.25 ?? [])).map { (key: $0.0, sealed: $0.1) }
+            caller = row.26.map { ($0, row.27, row.28) }
         }
 
         /// Whether anything can run it: its project and build (and so its function) still exist.
@@ -85,12 +94,31 @@ struct RunPayloads: Sendable {
         let request = RuntimeRequest(
             runId: run.runId, runType: run.runType.rawValue, streamId: run.streamId, envId: run.envId, projectId: projectId, buildId: buildId,
             handler: .init(ns: ns, var: name, meta: meta), event: event, schedule: schedule,
-            context: try contexts.open(claimed.sealedContext, projectId: projectId))
+            context: try contexts.open(claimed.sealedContext, projectId: projectId), caller: try caller(of: claimed, box: contexts.box))
         let retries: Int = switch meta["retry"] {
         case .int(let count)?: Int(count)
         default: 0
         }
         return LeaseQueue.Claim(request: request, attempt: claimed.attempt, retries: retries, module: claimed.module)
+    }
+
+    /// The request's `caller`: the event's, with the credential's metadata (a service key's
+    /// decrypted) in `credential.metadata`.
+    func caller(of claimed: ClaimedRun, box: SecretBox) throws -> JSONValue? {
+        guard let (json, sealed, sessionMetadata) = claimed.caller, case .object(var fields) = try JSONValue.parse(Data(json.utf8)) else {
+            return nil
+        }
+        if case .object(var credential)? = fields["credential"] {
+            var metadata: JSONValue = .null
+            if let sealed {
+                metadata = try JSONValue.parse(try box.open(sealed))
+            } else if let sessionMetadata {
+                metadata = try JSONValue.parse(Data(sessionMetadata.utf8))
+            }
+            credential["metadata"] = metadata
+            fields["credential"] = .object(credential)
+        }
+        return .object(fields)
     }
 
     // MARK: Live events
