@@ -119,6 +119,15 @@ struct EventsTests {
         #expect(failures[1]["origin_run_id"] == failures[0]["run_id"])
         #expect(failures[2]["origin_run_id"] == failures[1]["run_id"])
         #expect(Set(failures.compactMap { $0["event_id"]?.stringValue }).count == 1)
+        // Which retry each is, and when the next is due: after the failure, none after the last.
+        #expect(failures.map { $0["retry_attempt"] } == [.int(0), .int(1), .int(2)])
+        for failure in failures.prefix(2) {
+            let due = try #require(failure["next_retry_at"]?.stringValue.flatMap(RFC3339.date(from:)))
+            let stopped = try #require(failure["stop_time"]?.stringValue.flatMap(RFC3339.date(from:)))
+            #expect(due > stopped)
+        }
+        #expect(failures[2]["next_retry_at"] == .null)
+        #expect(fail.json?["run"]?["next_retry_at"] == .null)
         let eventId = try #require(failures[0]["event_id"]?.stringValue)
         #expect(try await tenant.send(.GET, "/v1/events/\(eventId)/runs").json?["pagination"]?["total"] == .int(3))
     }

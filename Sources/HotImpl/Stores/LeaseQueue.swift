@@ -120,10 +120,12 @@ public struct LeaseQueue: Sendable {
             case .succeeded(let value): ("succeeded", value)
             case .failed(let error): ("failed", error)
             }
-            guard try await finish(runId: runId, status: status, result: result, worker: worker, connection: connection) else {
+            let retries = status == "failed" && claim.attempt <= claim.retries
+            guard try await finish(runId: runId, status: status, result: result, worker: worker, retryAfter: retries ? backoff : nil,
+                                   connection: connection) else {
                 return nil
             }
-            guard status == "failed", claim.attempt <= claim.retries else { return nil }
+            guard retries else { return nil }
             let retryId = UUID.v7()
             try await connection.query("""
                 WITH retry AS (
@@ -135,7 +137,7 @@ public struct LeaseQueue: Sendable {
                     RETURNING run_id
                 )
                 INSERT INTO run_job (run_id, available_at, embedded)
-                SELECT run_id, now() + make_interval(secs => \(Self.seconds(backoff))), \(claim.module != nil) FROM retry
+                SELECT retry.run_id, failed.next_retry_at, \(claim.module != nil) FROM retry, run failed WHERE failed.run_id = \(runId)
                 """, logger: logger)
             return retryId
         }
@@ -150,14 +152,17 @@ public struct LeaseQueue: Sendable {
     /// statement returned. False when the run was no longer this worker's to finish (its lease went
     /// to another worker, which runs it again).
     @discardableResult
-    func finish(runId: UUID, status: String, result: JSONValue, worker: String, connection: PostgresConnection) async throws -> Bool {
+    /// `retryAfter`: the run is retried after that long (`next_retry_at`); nil: it is not.
+    func finish(runId: UUID, status: String, result: JSONValue, worker: String, retryAfter: Duration? = nil,
+                connection: PostgresConnection) async throws -> Bool {
         let logger = database.logger
         let resultText = String(decoding: try result.serialized(), as: UTF8.self)
         let rows = try await connection.query("""
             WITH released AS (
                 DELETE FROM run_job WHERE run_id = \(runId) AND locked_by = \(worker) RETURNING run_id
             ), r AS (
-                UPDATE run r SET status = \(status), result = \(resultText)::jsonb, stop_time = now()
+                UPDATE run r SET status = \(status), result = \(resultText)::jsonb, stop_time = now(),
+                    next_retry_at = now() + make_interval(secs => \(retryAfter.map(Self.seconds)))
                 FROM released WHERE r.run_id = released.run_id
                 RETURNING r.*
             )

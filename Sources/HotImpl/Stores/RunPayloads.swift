@@ -51,18 +51,19 @@ struct RunPayloads: Sendable {
             LEFT JOIN session ss ON e.caller->'credential'->>'kind' = 'session'
                 AND ss.session_id = (e.caller->'credential'->>'id')::uuid
             """
-        typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String?, String?, Double?,
+        typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int, Date?,
+                         String?, String?, Double?,
                          UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?, String?, String?, String?)
 
         init(_ row: Row) throws {
             shown = try RunEventRow((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12,
-                                     row.13, row.14, row.15))
-            (ns, name) = (row.13, row.14)
-            (scheduleId, metaJSON, attempt, module) = (row.16, row.17, row.18, row.19)
-            if let type = row.20, let data = row.21, let time = row.22 { event = (type, data, time) }
-            cron = row.23
-            sealedContext = Array(zip(row.24 ?? [], row.25 ?? [])).map { (key: $0.0, sealed: $0.1) }
-            caller = row.26.map { ($0, row.27, row.28) }
+                                     row.13, row.14, row.15, row.16, row.17))
+            (ns, name) = (row.15, row.16)
+            (scheduleId, metaJSON, attempt, module) = (row.18, row.19, row.20, row.21)
+            if let type = row.22, let data = row.23, let time = row.24 { event = (type, data, time) }
+            cron = row.25
+            sealedContext = Array(zip(row.26 ?? [], row.27 ?? [])).map { (key: $0.0, sealed: $0.1) }
+            caller = row.28.map { ($0, row.29, row.30) }
         }
 
         /// Whether anything can run it: its project and build (and so its function) still exist.
@@ -136,12 +137,14 @@ struct RunPayloads: Sendable {
         var durationMs: Int?
 
         static let columns = "\(RunStore.columns), r.ns, r.var, (extract(epoch FROM (r.stop_time - r.start_time)) * 1000)::float8"
-        typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, String?, String?, Double?)
+        typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int, Date?,
+                         String?, String?, Double?)
 
         init(_ row: Row) throws {
-            run = try RunStore.run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12))
-            fnName = row.13.flatMap { ns in row.14.map { "\(ns)/\($0)" } }
-            durationMs = row.15.map { Int($0.rounded()) }
+            run = try RunStore.run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13,
+                                    row.14))
+            fnName = row.15.flatMap { ns in row.16.map { "\(ns)/\($0)" } }
+            durationMs = row.17.map { Int($0.rounded()) }
         }
     }
 

@@ -15,20 +15,20 @@ public struct RunStore: Sendable {
     static let columns = """
         r.run_id, r.env_id, r.stream_id, r.build_id, r.run_type,
         CASE r.status WHEN 'queued' THEN 'running' ELSE r.status END,
-        r.start_time, r.stop_time, r.origin_run_id, r.event_id, r.result::text, r.project_id, p.name
+        r.start_time, r.stop_time, r.origin_run_id, r.event_id, r.result::text, r.project_id, p.name, r.attempt - 1, r.next_retry_at
         """
     static let from = "run r LEFT JOIN project p ON p.project_id = r.project_id"
-    typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?)
+    typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int, Date?)
     /// A row with one more column after the run's (a list's total, the raw status).
-    typealias RowAnd<Extra> = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Extra)
+    typealias RowAnd<Extra> = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int, Date?, Extra)
 
     static func run<Extra>(_ row: RowAnd<Extra>) throws -> (Run, Extra) {
-        (try run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12)), row.13)
+        (try run((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12, row.13, row.14)), row.15)
     }
 
     /// A page of runs from rows that carry `count(*) OVER ()` last.
     func page(_ rows: [RowAnd<Int>], request: PageRequest, count: PostgresQuery) async throws -> Page<Run> {
-        let total = try await database.total(windowCount: rows.first?.13, page: request, count: count)
+        let total = try await database.total(windowCount: rows.first?.15, page: request, count: count)
         return Page(items: try rows.map { try Self.run($0).0 }, total: total, limit: request.limit, offset: request.offset)
     }
 
@@ -38,8 +38,8 @@ public struct RunStore: Sendable {
             throw RowError(description: "run \(row.0) has run_type '\(row.4)' and status '\(row.5)', outside the API's values")
         }
         return Run(runId: row.0, envId: row.1, streamId: row.2, buildId: row.3, runType: runType, status: status, startTime: row.6,
-                   stopTime: row.7, originRunId: row.8, eventId: row.9, result: try row.10.map { try JSONValue.parse(Data($0.utf8)) },
-                   projectId: row.11, projectName: row.12)
+                   stopTime: row.7, originRunId: row.8, retryAttempt: row.13, nextRetryAt: row.14, eventId: row.9,
+                   result: try row.10.map { try JSONValue.parse(Data($0.utf8)) }, projectId: row.11, projectName: row.12)
     }
 
     struct RowError: Error, CustomStringConvertible {
