@@ -48,7 +48,14 @@ struct EventsTests {
         let other = try await Tenant.make()
         #expect(try await other.send(.GET, "/v1/events/\(eventId)").status == 404)
         #expect(try await other.send(.POST, "/v1/events", body: #"{"event_type":"x","event_data":1,"stream_id":"\#(streamId)"}"#).status == 404)
-        #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"x","event_data":1,"stream_id":"\#(UUID().lowercased)"}"#).status == 404)
+        // A stream id the env does not have yet starts that stream (as the reference does); the other
+        // env still cannot add to it.
+        let fresh = UUID().lowercased
+        let started = try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"x","event_data":1,"stream_id":"\#(fresh)"}"#)
+        #expect(started.status == 201)
+        #expect(started.json?["data"]?["stream_id"]?.stringValue == fresh)
+        #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"x","event_data":2,"stream_id":"\#(fresh)"}"#).status == 201)
+        #expect(try await other.send(.POST, "/v1/events", body: #"{"event_type":"x","event_data":1,"stream_id":"\#(fresh)"}"#).status == 404)
         #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"hot:internal","event_data":1}"#).status == 403)
         #expect(try await tenant.send(.POST, "/v1/events", body: #"{"event_type":"","event_data":1}"#).status == 400)
     }

@@ -83,9 +83,12 @@ struct ExampleReplay {
         case 404:
             createFixtures = false
             body = body ?? successRequestBody
-            // Without a path to point elsewhere, the body names a stream that does not exist.
+            // Without a path to point elsewhere, the body names a stream of another env (a new id
+            // would start a stream of its own).
             if pathParameterNames.isEmpty, let text = body, case .object(var fields)? = try? JSONValue.parse(Data(text.utf8)) {
-                fields["stream_id"] = .string(UUID().lowercased)
+                let stranger = try await Tenant.make()
+                fields["stream_id"] = .string(try await Fixtures.created(stranger, "/v1/events", #"{"event_type":"elsewhere","event_data":{}}"#,
+                                                                         id: "stream_id"))
                 body = String(decoding: try JSONValue.object(fields).serialized(), as: UTF8.self)
             }
         case 400:

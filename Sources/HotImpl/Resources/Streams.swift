@@ -84,8 +84,7 @@ extension HotService {
         let subscription = pubsub.subscribe(envId: credential.envId, streamId: streamId)
         do {
             let event = try await events.publish(
-                envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: streamId,
-                mustExist: input.body.streamId != nil)
+                envId: credential.envId, eventType: input.body.eventType, eventData: input.body.eventData, streamId: streamId)
             let published = ServerSentEvent(EventPublishedEvent(
                 type: EventPublishedEvent.event, eventId: event.eventId, streamId: streamId, eventType: event.eventType))
             return .ok(LiveFeed.events(

@@ -25,21 +25,22 @@ public struct EventStore: Sendable {
     /// Persists the event (and its stream, when `streamId` is new or nil) and wakes the workers: its
     /// `event:created` message does, on every process (`NotificationListener`), one statement less
     /// than a work notification of its own.
-    /// `streamId` of another env, or one that does not exist when `mustExist`, is a 404.
-    public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?, mustExist: Bool = true) async throws -> Event {
+    /// A `streamId` the env does not have yet is created, as the reference does; one of another env is
+    /// a 404. Two publications naming the same new stream at once make it once (the second waits on
+    /// the first's row, then finds it).
+    public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?) async throws -> Event {
         let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
         return try await database.transaction { connection in
             let logger = database.logger
             let stream: UUID
             var created = false
             if let streamId {
-                let owners = try await connection.query("SELECT env_id FROM stream WHERE stream_id = \(streamId)", logger: logger).all(UUID.self)
-                if let owner = owners.first {
-                    guard owner == envId else { throw StoreError.streamNotFound }
-                } else {
-                    guard !mustExist else { throw StoreError.streamNotFound }
-                    try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(envId))", logger: logger)
-                    created = true
+                created = try await !connection.query("""
+                    INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(envId)) ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
+                    """, logger: logger).all(UUID.self).isEmpty
+                if !created {
+                    let owners = try await connection.query("SELECT env_id FROM stream WHERE stream_id = \(streamId)", logger: logger).all(UUID.self)
+                    guard owners.first == envId else { throw StoreError.streamNotFound }
                 }
                 stream = streamId
             } else {
