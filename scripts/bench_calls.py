@@ -239,8 +239,8 @@ async def main():
 
     all_correct = True
     first = 1
-    for label, call in (("webhook  POST " + "/webhook/…/bench/echo/<token>", webhook_call(webhook_path)),
-                        ("MCP tools/call " + "/mcp/…/bench (echo)", tool_call(mcp_path))):
+    for label, call in (("webhook calls: POST /webhook/…/bench/echo/<token>", webhook_call(webhook_path)),
+                        ("MCP tool calls: tools/call echo at /mcp/…/bench", tool_call(mcp_path))):
         if warmup:
             _, failures = await load(host, port, call, warmup, min(concurrency, warmup), first)
             first += warmup
