@@ -38,6 +38,16 @@ public enum RequestInput {
         return value
     }
 
+    /// A header's value (the first, when repeated), checked against its schema; present but
+    /// empty is a value like any other, so a pattern refuses it (400).
+    public static func headerString(_ request: Request, _ name: String, rule: StringRule = StringRule()) throws -> String? {
+        guard let field = HTTPField.Name(name), let value = request.headers[field] else { return nil }
+        if let problem = SchemaValidator.problem(with: value, rule) {
+            throw APIError.badRequest("Invalid header '\(name)': \(problem)")
+        }
+        return value
+    }
+
     public static func queryInt(_ request: Request, _ name: String, minimum: Int64? = nil, maximum: Int64? = nil) throws -> Int? {
         guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
         guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), let int = Int(exactly: value) else {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HotRuntime
 import Testing
@@ -15,6 +16,22 @@ struct SchemathesisFindingsTests {
         for range in ["P13M605281W85D", "P999999999Y", "P999999999Y999999999M999999999W999999999DT999999999H999999999M999999999S"] {
             #expect(try await tenant.send(.GET, "/v1/runs?time_range=\(range)").status == 200, "\(range)")
             #expect(try await tenant.send(.GET, "/v1/runs/stats?time_range=\(range)").json?["data"]?["total_runs"] == .int(0), "\(range)")
+        }
+    }
+
+    @Test("a Last-Event-ID that breaks its pattern, empty included, is a 400 on every feed (an empty one was taken as absent)", arguments: ["", "abc", "-1", "1234567890123456789"])
+    func lastEventIdPattern(_ value: String) async throws {
+        let tenant = try await Tenant.make()
+        let streamId = try await Fixtures.created(tenant, "/v1/events", #"{"event_type":"x","event_data":{}}"#, id: "stream_id")
+        for (method, path) in [("GET", "/v1/streams/\(streamId)/subscribe"), ("POST", "/v1/streams/\(streamId)/subscribe"), ("GET", "/v1/env/subscribe")] {
+            var request = HTTPClientRequest(url: tenant.server.baseURL + path)
+            request.method = .init(rawValue: method)
+            request.headers.add(name: "Authorization", value: "Bearer \(tenant.token)")
+            request.headers.add(name: "Last-Event-ID", value: value)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 400, "\(method) \(path) with Last-Event-ID '\(value)'")
+            let body = try await response.body.collect(upTo: 1 << 16)
+            #expect(String(buffer: body).contains("Invalid header 'Last-Event-ID'"))
         }
     }
 }

@@ -112,7 +112,7 @@ enum RoutesRenderer {
         case (.query, .bool): read = "try RequestInput.queryBool(request, \(name))"
         case (.query, .named(let enumName)): read = "try RequestInput.queryString(request, \(name)\(rule)).flatMap(\(enumName).init(rawValue:))"
         case (.query, _): read = "try RequestInput.queryString(request, \(name)\(rule))"
-        case (.header, _): read = "request.headers[HTTPField.Name(\(name))!]"
+        case (.header, _): read = "try RequestInput.headerString(request, \(name)\(rule))"
         }
         if let value = parameter.defaultValue { return "\(read) ?? \(Literal.defaultValue(value, type: parameter.type))" }
         guard parameter.required else { return read }
