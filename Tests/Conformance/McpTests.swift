@@ -69,6 +69,11 @@ struct McpTests {
             "jsonrpc": "2.0", "id": .int(7), "result": .object([:]),
         ]))
         #expect(try await WebhooksTests.send(.GET, url).status == 405)
+        // An Origin must be the host called (loopback names alike); another is refused.
+        let ping = #"{"jsonrpc":"2.0","id":8,"method":"ping"}"#
+        let port = try #require(URL(string: url)?.port)
+        #expect(try await Self.post(url, ping, headers: [("Origin", "http://localhost:\(port)")]).status == 200)
+        #expect(try await Self.post(url, ping, headers: [("Origin", "https://evil.example")]).status == 403)
         #expect(try await Self.post(url, #"{"jsonrpc":"2.0","id":1,"method":"resources/list"}"#).json?["error"]?["code"] == .int(-32601))
         #expect(try await Self.post(url, "{not json").json?["error"]?["code"] == .int(-32700))
         #expect(try await Self.post(url, #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, version: "1999-01-01").status == 400)
@@ -107,6 +112,11 @@ struct McpTests {
         #expect(structured["event"]?["event_data"]?["args"] == .array([.object(["n": .int(3), "tag": "a"])]))
         let text = try #require(result["content"]?[0]?["text"]?.stringValue)
         #expect(try JSONValue.parse(Data(text.utf8)) == structured)
+
+        // Null arguments are no arguments: the tool's schema then decides (echo requires n).
+        let remote = try await Self.post(url, Self.call("remote", "null"))
+        #expect(remote.json?["result"]?["isError"] == .bool(false), "\(String(decoding: remote.body, as: UTF8.self))")
+        #expect(try await Self.post(url, Self.call("echo", "null")).json?["error"]?["code"] == .int(-32602))
 
         let failed = try #require(try await Self.post(url, Self.call("fail", "{}")).json?["result"])
         #expect(failed["isError"] == .bool(true))

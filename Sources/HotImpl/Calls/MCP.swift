@@ -36,10 +36,9 @@ extension CallEndpoints {
         try authorizer.admit(orgId: env.orgId, plan: env.plan)
         // A browser page must not reach a local server through DNS rebinding: an Origin, when
         // sent, must be the host the request came to.
-        if let origin = request.headers[.origin], origin != "null" {
-            guard let originHost = URL(string: origin)?.host?.lowercased(), originHost == Self.host(request) else {
-                throw APIError.forbidden("Origin \(origin) may not call this MCP endpoint")
-            }
+        if let origin = request.headers[.origin], origin != "null",
+           !Self.sameHost(origin: URL(string: origin)?.host, authority: request.head.authority) {
+            throw APIError.forbidden("Origin \(origin) may not call this MCP endpoint")
         }
         let version = request.headers[HTTPField.Name("MCP-Protocol-Version")!]
         if let version, !Self.protocolVersions.contains(version) {
@@ -86,6 +85,22 @@ extension CallEndpoints {
         }
         guard !answers.isEmpty else { return Response(status: .accepted) }
         return Self.rpcResponse(status: .ok, isBatch ? .array(answers) : answers[0])
+    }
+
+    /// Whether an Origin's host is the host the request came to (IPv6 brackets and the port
+    /// aside); the loopback names count as one host, so a page on `localhost` may call `127.0.0.1`.
+    static func sameHost(origin: String?, authority: String?) -> Bool {
+        func bare(_ host: Substring) -> String { host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased() }
+        guard let origin, let authorityText = authority else { return false }
+        var authority = Substring(authorityText)
+        if let close = authority.lastIndex(of: "]") {
+            authority = authority[...close]
+        } else if let colon = authority.lastIndex(of: ":") {
+            authority = authority[..<colon]
+        }
+        let (left, right) = (bare(Substring(origin)), bare(authority))
+        let loopback: Set<String> = ["localhost", "127.0.0.1", "::1"]
+        return left == right || (loopback.contains(left) && loopback.contains(right))
     }
 
     static func error(id: JSONValue, _ code: Int, _ message: String) -> JSONValue {
@@ -191,7 +206,9 @@ struct MCPSession: Sendable {
         guard let tool = tools.first(where: { $0.name == name }), mayCall(tool) else {
             return CallEndpoints.error(id: id, CallEndpoints.RPCError.invalidParams, "Unknown tool: \(name)")
         }
-        let arguments = params["arguments"] ?? .object([:])
+        // Absent or null: no arguments (some clients send null).
+        var arguments: JSONValue = .object([:])
+        if let given = params["arguments"], given != JSONValue.null { arguments = given }
         do {
             let rule = try ToolSchema.rule(tool.inputSchema)
             try SchemaValidator(registry: [:]).validate(arguments, against: rule, at: "arguments")
