@@ -47,12 +47,15 @@ public struct HotService: HotAPI {
     let services: ServiceStore
     /// `HOT_PUBLIC_URL` (no trailing `/`): the base of the webhook and MCP URLs the API lists.
     let publicURL: String?
+    let files: FileStore
+    /// `HOT_FILE_MAX_BYTES`: a ceiling under the plan's largest file (nil: the plan's).
+    let fileMaxBytesCeiling: Int64?
 
     public init(database: Database, buildInfo: BuildInfo, secrets: SecretBox, clock: any WallClock,
                 storage: any BuildStorage, uploadPolicy: UploadPolicy, pubsub: any PubSub, liveFeed: LiveFeed.Settings,
                 domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
                 credentialCache: CredentialCache? = nil, projectCache: ProjectCache? = nil, wasmLimits: WasmSandbox.Limits = .init(),
-                publicURL: String? = nil) {
+                publicURL: String? = nil, fileMaxBytes: Int64? = nil) {
         self.buildInfo = buildInfo
         self.clock = clock
         self.projects = ProjectStore(database: database, cache: projectCache)
@@ -76,6 +79,8 @@ public struct HotService: HotAPI {
         self.wasmLimits = wasmLimits
         self.services = ServiceStore(database: database)
         self.publicURL = publicURL
+        self.files = FileStore(database: database)
+        self.fileMaxBytesCeiling = fileMaxBytes
     }
 
     /// The calling credential, which must be an API key (the spec admits only API keys to the

@@ -23,6 +23,8 @@ public enum PermissionRules {
         "key": ["create", "read", "update", "delete"],
         "session": ["create", "read", "delete"],
         "env": ["read"],
+        // Files of an env (not in the Hot API documentation's table; the reference has no file type).
+        "file": ["create", "read", "update", "delete"],
     ]
 
     /// The concrete actions `*` stands for on `type` (every action for `*:*` or a type the table does not list).

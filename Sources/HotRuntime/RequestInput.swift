@@ -20,6 +20,35 @@ public enum RequestInput {
         return value
     }
 
+    /// The rest of the path after the route's fixed segments (a `**` route): slashes kept, each
+    /// segment percent-decoded, so `a/b` and `a%2Fb` are the same value.
+    public static func pathRest(_ context: HotRequestContext, _ name: String, rule: StringRule = StringRule()) throws -> String {
+        guard let raw = context.parameters[Parameters.recursiveCaptureKey], !raw.isEmpty else {
+            throw APIError.badRequest("Missing path parameter '\(name)'")
+        }
+        guard let value = PercentDecoding.decode(raw) else {
+            throw APIError.badRequest("Invalid path parameter '\(name)': not valid percent-encoded UTF-8")
+        }
+        if let problem = SchemaValidator.problem(with: value, rule) {
+            throw APIError.badRequest("Invalid path parameter '\(name)': \(problem)")
+        }
+        return value
+    }
+
+    public static func pathInt(_ context: HotRequestContext, _ name: String, minimum: Int64? = nil, maximum: Int64? = nil) throws -> Int {
+        let text = try pathString(context, name)
+        guard let value = Int64(text), let int = Int(exactly: value) else {
+            throw APIError.badRequest("Invalid path parameter '\(name)': must be an integer")
+        }
+        if let minimum, value < minimum {
+            throw APIError.badRequest("Invalid path parameter '\(name)': must be at least \(minimum)")
+        }
+        if let maximum, value > maximum {
+            throw APIError.badRequest("Invalid path parameter '\(name)': must be at most \(maximum)")
+        }
+        return int
+    }
+
     public static func pathUUID(_ context: HotRequestContext, _ name: String) throws -> UUID {
         let text = try pathString(context, name)
         guard let uuid = UUID(uuidString: text) else {

@@ -243,6 +243,16 @@ struct BuildsTests {
         func store(file: URL, size: Int64, key: String) async throws -> String { try await base.store(file: file, size: size, key: key) }
         func open(path: String) async throws -> StoredArchive { try await base.open(path: path) }
         func delete(path: String) async throws { throw BuildStorageError.failed("refused by the test: \(path)") }
+        func startMultipart(key: String, contentType: String?) async throws -> String {
+            try await base.startMultipart(key: key, contentType: contentType)
+        }
+        func storePart(file: URL, size: Int64, uploadId: String, key: String, number: Int) async throws -> String {
+            try await base.storePart(file: file, size: size, uploadId: uploadId, key: key, number: number)
+        }
+        func completeMultipart(uploadId: String, key: String, parts: [(number: Int, tag: String)]) async throws -> String {
+            try await base.completeMultipart(uploadId: uploadId, key: key, parts: parts)
+        }
+        func abortMultipart(uploadId: String, key: String) async throws { try await base.abortMultipart(uploadId: uploadId, key: key) }
     }
 
     @Test("an archive that cannot be deleted with its project is logged as a warning naming it, with the request's id")

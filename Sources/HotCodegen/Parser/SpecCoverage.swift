@@ -19,7 +19,8 @@ enum SpecCoverage {
         "operationId", "summary", "description", "tags", "parameters", "requestBody", "responses", "security",
         "x-hot-credentials", "x-hot-permission", "x-hot-sse-events",
     ]
-    static let parameter: Set<String> = ["name", "in", "required", "description", "schema", "example"]
+    /// `x-hot-rest-of-path: true` on the last path parameter: it takes the rest of the path, slashes and all.
+    static let parameter: Set<String> = ["name", "in", "required", "description", "schema", "example", "x-hot-rest-of-path"]
     static let requestBody: Set<String> = ["description", "required", "content"]
     static let response: Set<String> = ["description", "content", "headers"]
     static let mediaType: Set<String> = ["schema", "examples"]

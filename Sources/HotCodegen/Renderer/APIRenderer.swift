@@ -42,6 +42,8 @@ enum APIRenderer {
             fields.append(("body", type.rendered + (required ? "" : "?"), "The request body.", required ? nil : "nil"))
         case .multipart(_, let required)?:
             fields.append(("body", "Body" + (required ? "" : "?"), "The multipart/form-data request body.", required ? nil : "nil"))
+        case .raw?:
+            fields.append(("body", "RawBody", "The request body, not yet read: the handler streams it where it belongs.", nil))
         case nil:
             break
         }

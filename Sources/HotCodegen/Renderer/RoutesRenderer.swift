@@ -13,7 +13,8 @@ enum RoutesRenderer {
         w.block("public enum HotRoutes") { w in
             w.block("@inlinable public static func register(on router: Router<HotRequestContext>, api: some HotAPI, authorizer: some RequestAuthorizer)") { w in
                 for operation in api.operations {
-                    w.closure("router.on(\(Literal.string(hummingbirdPath(operation.path))), method: .\(operation.method.lowercased())) { request, context in") { w in
+                    let restOfPath = Set(operation.parameters.filter(\.restOfPath).map(\.name))
+                    w.closure("router.on(\(Literal.string(hummingbirdPath(operation.path, restOfPath: restOfPath))), method: .\(operation.method.lowercased())) { request, context in") { w in
                         w.line("try await HotRoutes.\(operation.operationId)(request, context, api, authorizer)")
                     }
                 }
@@ -26,10 +27,13 @@ enum RoutesRenderer {
         return w.text
     }
 
-    /// `/v1/projects/{project_id_or_slug}` → `/v1/projects/:project_id_or_slug`.
-    static func hummingbirdPath(_ path: String) -> String {
+    /// `/v1/projects/{project_id_or_slug}` → `/v1/projects/:project_id_or_slug`; a rest-of-path
+    /// parameter becomes `**` (every remaining segment).
+    static func hummingbirdPath(_ path: String, restOfPath: Set<String> = []) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
-            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+            guard segment.hasPrefix("{") && segment.hasSuffix("}") else { return String(segment) }
+            let name = String(segment.dropFirst().dropLast())
+            return restOfPath.contains(name) ? "**" : ":" + name
         }.joined(separator: "/")
     }
 
@@ -83,6 +87,9 @@ enum RoutesRenderer {
                 }
                 let arguments = fields.map { "\($0.swiftName): \($0.swiftName)Field" }
                 w.line("let body = \(operation.typeName).Body(\(arguments.joined(separator: ", ")))")
+            case .raw?:
+                // Left unread: the handler authorizes what it must, then streams it.
+                w.line("let body = RawBody(request)")
             case nil:
                 break
             }
@@ -106,6 +113,8 @@ enum RoutesRenderer {
         let read: String
         switch (parameter.location, parameter.type) {
         case (.path, .uuid): return "try RequestInput.pathUUID(context, \(name))"
+        case (.path, .int): return "try RequestInput.pathInt(context, \(name), minimum: \(Literal.optional(parameter.minimum)), maximum: \(Literal.optional(parameter.maximum)))"
+        case (.path, _) where parameter.restOfPath: return "try RequestInput.pathRest(context, \(name)\(rule))"
         case (.path, _): return "try RequestInput.pathString(context, \(name)\(rule))"
         case (.query, .int): read = "try RequestInput.queryInt(request, \(name), minimum: \(Literal.optional(parameter.minimum)), maximum: \(Literal.optional(parameter.maximum)))"
         case (.query, .uuid): read = "try RequestInput.queryUUID(request, \(name))"

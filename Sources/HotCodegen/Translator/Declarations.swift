@@ -147,6 +147,9 @@ struct ParameterDecl: Equatable {
     var doc: String?
     /// The spec's `default`: the route reads it for an absent parameter, so the input is not optional.
     var defaultValue: DefaultValue? = nil
+    /// `x-hot-rest-of-path`: the last path parameter takes every segment after it (`**` on the router),
+    /// so a value may hold slashes, sent raw or as `%2F`.
+    var restOfPath = false
 
     /// Whether the handler always gets a value.
     var alwaysPresent: Bool { required || defaultValue != nil }
@@ -170,6 +173,9 @@ struct MultipartFieldDecl: Equatable {
 enum BodyDecl: Equatable {
     case json(type: SwiftType, rule: RuleDecl, required: Bool)
     case multipart(fields: [MultipartFieldDecl], required: Bool)
+    /// `application/octet-stream` with a binary schema: the handler gets the body as it arrives
+    /// (`RawBody`), whatever its Content-Type, and decides where the bytes go.
+    case raw(required: Bool)
 }
 
 enum ResponsePayload: Equatable {

@@ -20,6 +20,10 @@ extension Translator {
             if let example { parameterExamples[decl.name] = example }
         }
 
+        for parameter in parameters where parameter.restOfPath && !path.hasSuffix("/{\(parameter.name)}") {
+            throw Unsupported(description: "\(operationId): x-hot-rest-of-path parameter \(parameter.name) must be the path's last segment")
+        }
+
         var body: BodyDecl?
         var requestExamples: [String: (contentType: String, text: String)] = [:]
         if let requestEither = operation.requestBody {
@@ -33,6 +37,11 @@ extension Translator {
                     body = .json(type: swift, rule: try rule(for: schema), required: request.required)
                 } else if type == "multipart/form-data" {
                     body = .multipart(fields: try multipartFields(schema), required: request.required)
+                } else if type == "application/octet-stream" {
+                    guard case .string(let core, _) = try resolved(schema).value, core.formatString == "binary" else {
+                        throw Unsupported(description: "\(operationId): an application/octet-stream body must be a string of format binary")
+                    }
+                    body = .raw(required: request.required)
                 } else {
                     throw Unsupported(description: "\(operationId): request content \(type) is not supported")
                 }
@@ -146,7 +155,7 @@ extension Translator {
         // The routes read these kinds of parameter; anything else would generate code that does not compile.
         let supported: Bool
         switch (location, type) {
-        case (.path, .string), (.path, .uuid): supported = true
+        case (.path, .string), (.path, .uuid), (.path, .int): supported = true
         case (.query, .string), (.query, .uuid), (.query, .int), (.query, .bool): supported = true
         case (.query, .named(let name)): supported = isStringEnum(name)
         case (.header, .string): supported = true
@@ -155,6 +164,10 @@ extension Translator {
         guard supported else {
             throw Unsupported(description: "\(operationId): \(location.rawValue) parameter \(parameter.name) of type \(type.rendered) is not supported")
         }
+        let restOfPath = parameter.vendorExtensions["x-hot-rest-of-path"]?.value as? Bool ?? false
+        if restOfPath, location != .path || type != .string {
+            throw Unsupported(description: "\(operationId): x-hot-rest-of-path is for a string path parameter (\(parameter.name))")
+        }
         let example = schemaContext.example.map { describe($0.value) } ?? schema.examples.first.map { describe($0.value) }
         // Only an inline schema's default is the parameter's (SpecCoverage refuses one on a component).
         let defaultType: SwiftType = enumName == nil ? type : .string
@@ -162,7 +175,7 @@ extension Translator {
         return (ParameterDecl(
             name: parameter.name, swiftName: Naming.lowerCamel(parameter.name), location: location, type: type,
             required: parameter.required, stringRule: stringRule, minimum: minimum, maximum: maximum,
-            doc: parameter.description, defaultValue: defaultValue
+            doc: parameter.description, defaultValue: defaultValue, restOfPath: restOfPath
         ), example)
     }
 

@@ -14,6 +14,12 @@ public struct PlanLimits: Sendable, Equatable {
 
     static let gibibyte = 1024 * 1024 * 1024
 
+    /// The largest file the files API takes: 100 MiB on the hosted plans, 50 GiB (the reference's
+    /// ceiling for "unlimited") otherwise.
+    public var fileUploadMaxBytes: Int64 {
+        storageBytes < 0 ? 50 * Int64(Self.gibibyte) : 100 * 1024 * 1024
+    }
+
     public static func of(plan: String) -> PlanLimits {
         switch plan {
         case "starter":

@@ -48,6 +48,8 @@ public enum HotApplication {
         public var publicURL: String?
         /// How long a webhook or MCP tool call waits for its run's outcome.
         public var callTimeout: Duration
+        /// `HOT_FILE_MAX_BYTES`: the largest file, under the plan's limit (nil: the plan's).
+        public var fileMaxBytes: Int64? = nil
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
@@ -87,7 +89,7 @@ public enum HotApplication {
             pubsub: environment.pubsub, liveFeed: environment.liveFeed,
             domainProvider: environment.domainProvider, domainChecks: environment.domainChecks,
             credentialCache: environment.credentialCache, projectCache: environment.projectCache, wasmLimits: environment.wasmLimits,
-            publicURL: environment.publicURL)
+            publicURL: environment.publicURL, fileMaxBytes: environment.fileMaxBytes)
         let authorizer = Authorizer(
             database: environment.database, clock: environment.clock, limiter: RateLimiter(clock: environment.clock),
             policy: environment.rateLimits, cache: environment.credentialCache, usage: environment.credentialUsage,

@@ -63,6 +63,9 @@ public struct HotConfiguration: Sendable {
     /// `HOT_PUBLIC_URL`: the URL clients reach this server at (`https://api.example.com`), the base
     /// of the webhook and MCP URLs the API lists; nil: `http://` and the Host each request came with.
     public var publicURL: String? = nil
+    /// `HOT_FILE_MAX_BYTES`: the largest file the files API takes, under the plan's own limit (100 MiB
+    /// on the hosted plans, 50 GiB otherwise); nil: the plan's.
+    public var fileMaxBytes: Int64? = nil
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
@@ -125,6 +128,9 @@ public struct HotConfiguration: Sendable {
         // At most 4 GiB: a 32-bit memory's whole range.
         configuration.wasmMemoryMB = try number("HOT_WASM_MEMORY_MB", default: WasmSandbox.Limits.defaultMemoryBytes >> 20, 1...4096, "MiB")
         configuration.wasmThreads = try number("HOT_WASM_THREADS", default: ProcessInfo.processInfo.activeProcessorCount, 1...1024, "threads")
+        if value("HOT_FILE_MAX_BYTES") != nil {
+            configuration.fileMaxBytes = try number("HOT_FILE_MAX_BYTES", default: 0, 1...(1 << 40), "bytes")
+        }
         if let publicURL = value("HOT_PUBLIC_URL") {
             guard let url = URL(string: publicURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   url.host?.isEmpty == false, url.query == nil, url.fragment == nil

@@ -91,6 +91,77 @@ public struct FileBuildStorage: BuildStorage {
         }
     }
 
+    // MARK: Multipart
+
+    /// Parts wait under `<root>/.multipart/<upload id>/<number>` until they are joined.
+    static let multipartDirectory = ".multipart"
+
+    public func startMultipart(key: String, contentType: String?) async throws -> String {
+        _ = try resolve(key: key)
+        let id = UUID().uuidString.lowercased()
+        do {
+            try FileManager.default.createDirectory(atPath: try partsDirectory(id), withIntermediateDirectories: true)
+        } catch let error as BuildStorageError {
+            throw error
+        } catch {
+            throw BuildStorageError.failed("cannot start a multipart upload: \(error)")
+        }
+        return id
+    }
+
+    public func storePart(file: URL, size: Int64, uploadId: String, key: String, number: Int) async throws -> String {
+        _ = try partsDirectory(uploadId)
+        return try await store(file: file, size: size, key: "\(Self.multipartDirectory)/\(uploadId)/\(number)")
+    }
+
+    /// Copies the parts one after another into a hidden sibling of the destination (never held in
+    /// memory), renames it into place, then removes the parts.
+    public func completeMultipart(uploadId: String, key: String, parts: [(number: Int, tag: String)]) async throws -> String {
+        let directory = try partsDirectory(uploadId)
+        let destination = try resolve(key: key)
+        let folder = (destination as NSString).deletingLastPathComponent
+        let temporary = folder + "/.\((destination as NSString).lastPathComponent).\(UUID().uuidString).partial"
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: false)) { output in
+                var writer = output.bufferedWriter()
+                for part in parts {
+                    try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(directory + "/\(part.number)")) { input in
+                        for try await chunk in input.readChunks(in: 0..., chunkLength: .bytes(Self.chunkLength)) {
+                            try await writer.write(contentsOf: chunk)
+                        }
+                    }
+                }
+                try await writer.flush()
+            }
+            guard rename(temporary, destination) == 0 else {
+                let code = errno
+                throw BuildStorageError.failed("cannot move \(temporary) to \(destination): \(String(cString: strerror(code)))")
+            }
+        } catch {
+            _ = try? await FileSystem.shared.removeItem(at: FilePath(temporary), strategy: .platformDefault, recursively: false)
+            if let error = error as? BuildStorageError { throw error }
+            throw BuildStorageError.failed("cannot join the parts of upload \(uploadId): \(error)")
+        }
+        try await abortMultipart(uploadId: uploadId, key: key)
+        return destination
+    }
+
+    public func abortMultipart(uploadId: String, key: String) async throws {
+        let directory = try partsDirectory(uploadId)
+        do {
+            try await FileSystem.shared.removeItem(at: FilePath(directory), strategy: .platformDefault, recursively: true)
+        } catch {
+            throw BuildStorageError.failed("cannot remove the parts of upload \(uploadId): \(error)")
+        }
+    }
+
+    /// The directory of an upload's parts; the id must be one `startMultipart` made (a UUID).
+    func partsDirectory(_ uploadId: String) throws -> String {
+        guard UUID(uuidString: uploadId) != nil else { throw BuildStorageError.failed("'\(uploadId)' is no upload id of this storage") }
+        return try resolve(key: "\(Self.multipartDirectory)/\(uploadId)")
+    }
+
     // MARK: Paths
 
     /// `<root>/<key>`, refusing keys that would leave the root.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -206,12 +207,115 @@ public struct S3BuildStorage: BuildStorage {
         _ = try? await response.body.collect(upTo: Self.maxErrorBody)
     }
 
+    // MARK: Multipart (S3's own multipart upload API)
+
+    /// CreateMultipartUpload: `POST key?uploads`; S3's UploadId.
+    public func startMultipart(key: String, contentType: String?) async throws -> String {
+        let target = try objectKey(key)
+        let headers = contentType.map { [("content-type", $0)] } ?? []
+        let body = try await call("POST", target, query: [("uploads", "")], headers: headers, operation: "CreateMultipartUpload")
+        guard let id = Self.element("UploadId", in: body) else {
+            throw BuildStorageError.failed("S3 CreateMultipartUpload \(target.url): no UploadId in the answer")
+        }
+        return id
+    }
+
+    /// UploadPart: `PUT key?partNumber=N&uploadId=…`, the file streamed from disk; S3's ETag.
+    public func storePart(file: URL, size: Int64, uploadId: String, key: String, number: Int) async throws -> String {
+        let target = try objectKey(key)
+        do {
+            return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
+                var request = makeRequest(method: "PUT", target: target, query: [("partNumber", String(number)), ("uploadId", uploadId)],
+                                          payloadHash: SigV4Signer.unsignedPayload)
+                request.body = .stream(handle.readChunks(in: 0..<size, chunkLength: .bytes(Self.chunkLength)), length: .known(size))
+                let response = try await httpClient.execute(request, timeout: uploadTimeout, logger: logger)
+                try await Self.expectSuccess(response, operation: "UploadPart", path: target.url)
+                _ = try? await response.body.collect(upTo: Self.maxErrorBody)
+                guard let etag = response.headers.first(name: "etag"), !etag.isEmpty else {
+                    throw BuildStorageError.failed("S3 UploadPart \(target.url): no ETag in the answer")
+                }
+                return etag
+            }
+        } catch let error as BuildStorageError {
+            throw error
+        } catch {
+            throw BuildStorageError.failed("S3 UploadPart \(target.url): \(error)")
+        }
+    }
+
+    /// CompleteMultipartUpload: `POST key?uploadId=…` with the parts' numbers and ETags. S3 may
+    /// answer 200 and still report an error in the body: that is a failure too.
+    public func completeMultipart(uploadId: String, key: String, parts: [(number: Int, tag: String)]) async throws -> String {
+        let target = try objectKey(key)
+        var xml = "<CompleteMultipartUpload>"
+        for part in parts {
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(Self.xmlEscaped(part.tag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let body = try await call("POST", target, query: [("uploadId", uploadId)], headers: [("content-type", "application/xml")],
+                                  body: Data(xml.utf8), operation: "CompleteMultipartUpload")
+        if body.contains("<Error>") {
+            throw BuildStorageError.failed("S3 CompleteMultipartUpload \(target.url): \(Self.errorCode(xml: body) ?? "error")")
+        }
+        return target.url
+    }
+
+    /// AbortMultipartUpload: `DELETE key?uploadId=…`; an upload S3 no longer has is not an error.
+    public func abortMultipart(uploadId: String, key: String) async throws {
+        let target = try objectKey(key)
+        do {
+            _ = try await call("DELETE", target, query: [("uploadId", uploadId)], operation: "AbortMultipartUpload")
+        } catch BuildStorageError.failed(let reason) where reason.contains("NoSuchUpload") {
+            return
+        }
+    }
+
+    /// The location of a new object `key` under the prefix.
+    private func objectKey(_ key: String) throws -> S3Location {
+        let target = location.appending(key)
+        guard target.key != location.key, !target.key.isEmpty else { throw BuildStorageError.failed("S3: empty key") }
+        return target
+    }
+
+    /// A signed request with a small body (or none), its answer's body as text (at most 64 KiB).
+    private func call(_ method: String, _ target: S3Location, query: [(String, String)], headers: [(String, String)] = [],
+                      body: Data? = nil, operation: String) async throws -> String {
+        let payload = body ?? Data()
+        var request = makeRequest(method: method, target: target, query: query, headers: headers,
+                                  payloadHash: SigV4Signer.hex(SHA256.hash(data: payload)))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: requestTimeout, logger: logger)
+        } catch {
+            throw BuildStorageError.failed("S3 \(operation) \(target.url): \(error)")
+        }
+        try await Self.expectSuccess(response, operation: operation, path: target.url)
+        let buffer = try await response.body.collect(upTo: Self.maxErrorBody)
+        return String(buffer: buffer)
+    }
+
+    /// The text of the first `<name>…</name>` of an XML answer.
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex) else {
+            return nil
+        }
+        let text = xml[start.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    static func xmlEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
     // MARK: Requests
 
     /// A signed request for an object (or, with an empty key, the bucket itself).
     func makeRequest(
         method: String,
         target: S3Location,
+        query: [(String, String)] = [],
         headers: [(String, String)] = [],
         payloadHash: String,
         date: Date = Date()
@@ -229,8 +333,9 @@ public struct S3BuildStorage: BuildStorage {
             host = target.bucket + "." + host
             path = basePath + (objectPath.isEmpty ? "/" : objectPath)
         }
-        let signed = signer.sign(method: method, host: host, path: path, headers: headers, payloadHash: payloadHash, date: date)
-        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.canonicalURI(path))")
+        let signed = signer.sign(method: method, host: host, path: path, query: query, headers: headers, payloadHash: payloadHash, date: date)
+        let queryText = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.canonicalURI(path))\(queryText)")
         request.method = .init(rawValue: method)
         for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
         return request
