@@ -20,7 +20,7 @@ public struct APIMiddleware: RouterMiddleware {
     public typealias Observer = @Sendable (_ request: Request, _ context: HotRequestContext, _ status: HTTPResponse.Status, _ duration: Duration) -> Void
 
     /// Each declared path template (`/v1/projects/{project_id_or_slug}`) as segments, with its methods.
-    let routes: [(segments: [Substring], methods: [String])]
+    let routes: [(segments: [Substring], restOfPath: Bool, methods: [String])]
     /// Names the API error of an error from below (a driver's, say); nil: not one it knows.
     let classify: @Sendable (any Error) -> APIError?
     let observe: Observer?
@@ -28,8 +28,12 @@ public struct APIMiddleware: RouterMiddleware {
     public init(operations: [OperationDescriptor], classify: @escaping @Sendable (any Error) -> APIError? = { _ in nil },
                 observe: Observer? = nil) {
         var methods: [String: [String]] = [:]
-        for operation in operations { methods[operation.path, default: []].append(operation.method.rawValue) }
-        self.routes = methods.map { (path, methods) in (path.split(separator: "/"), methods.sorted()) }
+        var restOfPath: Set<String> = []
+        for operation in operations {
+            methods[operation.path, default: []].append(operation.method.rawValue)
+            if operation.restOfPath { restOfPath.insert(operation.path) }
+        }
+        self.routes = methods.map { (path, methods) in (path.split(separator: "/"), restOfPath.contains(path), methods.sorted()) }
         self.classify = classify
         self.observe = observe
     }
@@ -82,12 +86,10 @@ public struct APIMiddleware: RouterMiddleware {
     /// `/builds/{build_id}`); nil when it fits none.
     func allowedMethods(_ path: String) -> [String]? {
         let segments = path.split(separator: "/")
-        let allowed = Set(routes.filter { Self.matches($0.segments, segments) }.flatMap(\.methods)).sorted()
+        let allowed = Set(routes.filter {
+            OperationDescriptor.matches(template: $0.segments, path: segments, restOfPath: $0.restOfPath)
+        }.flatMap(\.methods)).sorted()
         return allowed.isEmpty ? nil : allowed
-    }
-
-    static func matches(_ template: [Substring], _ path: [Substring]) -> Bool {
-        template.count == path.count && zip(template, path).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
     }
 
     static func apiError(for error: any Error, logger: Logger) -> APIError {

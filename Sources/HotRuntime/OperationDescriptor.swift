@@ -49,9 +49,11 @@ public struct OperationDescriptor: Sendable, Equatable {
     public let permissionsOnBody: [PermissionRequirement]
     /// The SSE event names an event-stream operation sends (`x-hot-sse-events`); empty for others.
     public var eventTypes: [String]
+    /// The path's last parameter takes the rest of the path, slashes and all (`x-hot-rest-of-path`).
+    public var restOfPath: Bool
 
     public init(operationId: String, method: HTTPRequest.Method, path: String, credentials: Set<CredentialKind>,
-                permissions: [PermissionRequirement], eventTypes: [String] = []) {
+                permissions: [PermissionRequirement], eventTypes: [String] = [], restOfPath: Bool = false) {
         self.operationId = operationId
         self.method = method
         self.path = path
@@ -60,6 +62,17 @@ public struct OperationDescriptor: Sendable, Equatable {
         self.permissionsBeforeBody = permissions.filter { !$0.readsBody }
         self.permissionsOnBody = permissions.filter(\.readsBody)
         self.eventTypes = eventTypes
+        self.restOfPath = restOfPath
+    }
+
+    /// Whether a request path (split on `/`, empty segments dropped) is one of this template's:
+    /// literal segments equal, a `{parameter}` any one segment, or, with `restOfPath`, the last
+    /// parameter one segment or more.
+    public static func matches(template: [Substring], path: [Substring], restOfPath: Bool) -> Bool {
+        guard restOfPath, let last = template.last, last.hasPrefix("{") else {
+            return template.count == path.count && zip(template, path).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
+        return path.count >= template.count && zip(template.dropLast(), path).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
     }
 
     public var requiresAuthentication: Bool { !credentials.isEmpty }

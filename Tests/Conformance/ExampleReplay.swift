@@ -4,6 +4,7 @@ import HotImpl
 import HotRuntime
 import HotTestSupport
 import NIOHTTP1
+import PostgresNIO
 
 /// Replays one documented example against the running server: builds the state the example
 /// presumes, sends the documented request, and checks the answer against the documented status,
@@ -50,6 +51,7 @@ struct ExampleReplay {
         var closing = false
         var contentTypeSent: String?
         var revokeServiceKey = false
+        var abortUpload = false
 
         switch example.status {
         case 200..<300:
@@ -95,7 +97,8 @@ struct ExampleReplay {
             // An example that pairs its own bad request sends it; otherwise, some input that every
             // operation of its kind refuses.
             guard body == nil else { break }
-            if successRequestBody != nil {
+            // A raw body is any bytes: the bad input is in the path.
+            if successRequestBody != nil, successRequest?.requestContentType != "application/octet-stream" {
                 body = "[]"  // an array where every body of the spec wants an object
                 // An upload's body is a form: one without a boundary.
                 if successRequest?.requestContentType == "multipart/form-data" { contentTypeSent = "multipart/form-data" }
@@ -113,6 +116,10 @@ struct ExampleReplay {
             // An upload whose build id belongs to another project.
             body = successRequestBody
             upload = .conflicting
+        case 409 where documentedErrorCode == "upload_not_pending":
+            // An upload aborted before the request.
+            body = successRequestBody
+            abortUpload = true
         case 409 where documentedErrorCode == "revoked":
             // A service key revoked before it is updated.
             body = successRequestBody
@@ -141,6 +148,16 @@ struct ExampleReplay {
         case 413 where successRequest?.requestContentType == "multipart/form-data":
             body = successRequestBody
             upload = .oversized
+        case 413 where documentedErrorCode == "storage_quota_exceeded":
+            // An org on a plan with storage, already holding all of it but a byte.
+            tenant = try await Tenant.make(orgId: try await Self.org(plan: "starter", tenant: tenant))
+            try await tenant.server.database.client.query("""
+                INSERT INTO file (file_id, env_id, path, size, storage_backend, storage_path)
+                VALUES (\(UUID()), \(tenant.envId), 'filler.bin', \(Int64(PlanLimits.of(plan: "starter").storageBytes) - 1), 'file', '/nowhere')
+                """)
+        case 413 where successRequest?.requestContentType == "application/octet-stream":
+            // One byte more than the test server's largest file.
+            body = String(repeating: "x", count: Int(TestServer.fileMaxBytes) + 1)
         case 413:
             guard successRequest?.requestContentType == "application/json" else {
                 return (.notReproducible("413 for a non-JSON body"), [])
@@ -180,6 +197,10 @@ struct ExampleReplay {
         }
         for name in pathParameterNames where pathValues[name] == nil {
             pathValues[name] = createFixtures ? (example.parameters[name] ?? UUID().lowercased) : missingValue(for: name)
+        }
+        if abortUpload, let id = pathValues["upload_id"] {
+            let aborted = try await tenant.send(.DELETE, "/v1/files/uploads/\(id)")
+            guard aborted.status == 204 else { return (.notReproducible("the upload fixture could not be aborted"), []) }
         }
         if revokeServiceKey, let id = pathValues["service_key_id"].flatMap(UUID.init(uuidString:)) {
             _ = try await ServiceKeyStore(database: tenant.server.database, box: TestServer.testSecrets).revoke(id: id, apiKeyId: tenant.keyId, now: Date())
@@ -329,6 +350,7 @@ struct ExampleReplay {
         switch parameter {
         case "project_id_or_slug": "missing-\(UUID().lowercased)"
         case "key": "MISSING_\(UUID().lowercased.replacingOccurrences(of: "-", with: ""))"
+        case "part_number": "1"
         default: UUID().lowercased
         }
     }

@@ -19,7 +19,8 @@ enum OperationsRenderer {
                 w.line("    method: .\(operation.method.lowercased()),")
                 w.line("    path: \(Literal.string(operation.path)),")
                 w.line("    credentials: [\(credentials)],")
-                let events = operation.sseEvents.isEmpty ? "" : ","
+                let restOfPath = operation.parameters.contains(where: \.restOfPath)
+                let events = operation.sseEvents.isEmpty && !restOfPath ? "" : ","
                 if permissions.count <= 1 {
                     w.line("    permissions: [\(permissions.joined())]\(events)")
                 } else {
@@ -28,8 +29,9 @@ enum OperationsRenderer {
                     w.line("    ]\(events)")
                 }
                 if !operation.sseEvents.isEmpty {
-                    w.line("    eventTypes: [\(operation.sseEvents.map { Literal.string($0.event) }.joined(separator: ", "))]")
+                    w.line("    eventTypes: [\(operation.sseEvents.map { Literal.string($0.event) }.joined(separator: ", "))]\(restOfPath ? "," : "")")
                 }
+                if restOfPath { w.line("    restOfPath: true") }
                 w.line(")")
             }
         }

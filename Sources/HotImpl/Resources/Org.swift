@@ -11,7 +11,7 @@ extension HotService {
         }
         let limits = PlanLimits.of(plan: usage.plan)
         // A self-hosted server has no team accounts, call storage, store or compute metering: those count zero.
-        let stats = OrgUsageStats(runsThisPeriod: usage.runs, fileStorageBytes: usage.buildStorageBytes, teamMembers: 0,
+        let stats = OrgUsageStats(runsThisPeriod: usage.runs, fileStorageBytes: usage.storedBytes, teamMembers: 0,
                                   callStorageBytes: 0, callCount: 0, storeStorageBytes: 0, activeSchedules: usage.activeSchedules)
         let runs = PlanLimits.percent(stats.runsThisPeriod, of: limits.runsPerMonth)
         let fileStorage = PlanLimits.percent(stats.fileStorageBytes, of: limits.storageBytes)

@@ -49,7 +49,7 @@ public enum HotApplication {
         /// How long a webhook or MCP tool call waits for its run's outcome.
         public var callTimeout: Duration
         /// `HOT_FILE_MAX_BYTES`: the largest file, under the plan's limit (nil: the plan's).
-        public var fileMaxBytes: Int64? = nil
+        public var fileMaxBytes: Int64?
 
         public init(database: Database, secrets: SecretBox, storage: any BuildStorage, uploads: UploadPolicy,
                     pubsub: any PubSub, domainProvider: any DomainProvider, domainChecks: DomainChecker.Settings = .init(),
@@ -57,7 +57,8 @@ public enum HotApplication {
                     projectCache: ProjectCache? = nil, servingProcesses: ServingProcesses? = nil,
                     credentialUsage: CredentialUsage = CredentialUsage(), metrics: MetricsEndpoint? = nil, metricsToken: String? = nil,
                     clock: any WallClock = SystemWallClock(), rateLimits: RateLimitPolicy = .standard,
-                    wasmLimits: WasmSandbox.Limits = .init(), publicURL: String? = nil, callTimeout: Duration = .seconds(30)) {
+                    wasmLimits: WasmSandbox.Limits = .init(), publicURL: String? = nil, callTimeout: Duration = .seconds(30),
+                    fileMaxBytes: Int64? = nil) {
             self.database = database
             self.secrets = secrets
             self.storage = storage
@@ -77,6 +78,7 @@ public enum HotApplication {
             self.wasmLimits = wasmLimits
             self.publicURL = publicURL
             self.callTimeout = callTimeout
+            self.fileMaxBytes = fileMaxBytes
         }
     }
 

@@ -63,14 +63,13 @@ public enum HotProcess {
             if let http = options.http {
                 let servingProcesses = ServingProcesses()
                 services.append(AfterReady(ready, servingProcesses.heartbeat(database: database)))
-                var environment = HotApplication.Environment(
+                let environment = HotApplication.Environment(
                     database: database, secrets: key, storage: storage, uploads: configuration.uploadPolicy, pubsub: pubsub,
                     domainProvider: domainProvider, domainChecks: domainChecks, credentialCache: credentialCache, projectCache: projectCache,
                     servingProcesses: servingProcesses, credentialUsage: credentialUsage,
                     metrics: metricsEndpoint, metricsToken: configuration.metricsToken,
                     clock: configuration.frozenClock ? ManualWallClock() : SystemWallClock(), wasmLimits: configuration.wasmLimits,
-                    publicURL: configuration.publicURL)
-                environment.fileMaxBytes = configuration.fileMaxBytes
+                    publicURL: configuration.publicURL, fileMaxBytes: configuration.fileMaxBytes)
                 services.append(AfterReady(ready, HotApplication.make(
                     environment, host: http.host, port: http.port, idleTimeout: .seconds(configuration.httpIdleTimeout), logger: logger,
                     onServerRunning: options.onServerRunning)))

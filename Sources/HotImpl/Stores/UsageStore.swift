@@ -14,8 +14,8 @@ public struct UsageStore: Sendable {
         public var plan: String
         /// Runs started in the period, over every env of the org.
         public var runs: Int
-        /// Bytes of build archives stored for the org.
-        public var buildStorageBytes: Int
+        /// Bytes stored for the org: its build archives and its files.
+        public var storedBytes: Int
         /// Schedules of the deployed builds of the org's active projects (the ones that fire).
         public var activeSchedules: Int = 0
     }
@@ -27,12 +27,14 @@ public struct UsageStore: Sendable {
                    (SELECT count(*) FROM run r JOIN env e ON e.env_id = r.env_id
                     WHERE e.org_id = o.org_id AND r.start_time >= \(start) AND r.start_time < \(end)),
                    (SELECT coalesce(sum(b.size), 0)::bigint FROM build b JOIN env e ON e.env_id = b.env_id
+                    WHERE e.org_id = o.org_id)
+                   + (SELECT coalesce(sum(f.size), 0)::bigint FROM file f JOIN env e ON e.env_id = f.env_id
                     WHERE e.org_id = o.org_id),
                    (SELECT count(*) FROM schedule s JOIN build b ON b.build_id = s.build_id AND b.deployed
                     JOIN project p ON p.project_id = s.project_id AND p.active JOIN env e ON e.env_id = p.env_id
                     WHERE e.org_id = o.org_id)
             FROM org o WHERE o.org_id = \(orgId)
             """).all((String, Int, Int, Int).self)
-        return rows.first.map { Usage(plan: $0.0, runs: $0.1, buildStorageBytes: $0.2, activeSchedules: $0.3) }
+        return rows.first.map { Usage(plan: $0.0, runs: $0.1, storedBytes: $0.2, activeSchedules: $0.3) }
     }
 }

@@ -47,6 +47,19 @@ enum Fixtures {
                 envId: tenant.envId, orgId: tenant.server.orgId, name: uniqueDomain("fixture.example.com"), limit: -1, now: Date(), lease: .seconds(60))
             let checker = DomainChecker(database: tenant.server.database, provider: TestServer.domains, logger: tenant.server.logger)
             return try await checker.requestCertificate(claim).id.lowercased
+        case "file_id":
+            let reply = try await tenant.send(.PUT, "/v1/files/upload/fixtures/\(UUID().lowercased).txt", body: "hello",
+                                              contentType: "application/octet-stream")
+            guard reply.status == 200, let id = reply.json?["data"]?["file_id"]?.stringValue else {
+                throw TestFailure("uploading a fixture file answered \(reply.status)")
+            }
+            return id
+        case "upload_id":
+            // A pending upload holding one part, so that completing it succeeds.
+            let id = try await created(tenant, "/v1/files/uploads", #"{"path":"fixtures/\#(UUID().lowercased).bin"}"#, id: "upload_id")
+            let part = try await tenant.send(.PUT, "/v1/files/uploads/\(id)/1", body: "hello", contentType: "application/octet-stream")
+            guard part.status == 200 else { throw TestFailure("uploading a fixture part answered \(part.status)") }
+            return id
         case "session_id":
             return try await created(tenant, "/v1/sessions", #"{"permissions":{"stream:*":["read"]}}"#, id: "session_id")
         case "service_key_id":

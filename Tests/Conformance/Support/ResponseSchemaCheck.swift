@@ -7,27 +7,18 @@ import HotRuntime
 /// response's schema. `Tenant.send` runs it on every answer a suite receives.
 enum ResponseSchemaCheck {
     /// The operation a request names: the one whose method matches and whose path template matches
-    /// segment by segment (`{parameter}` takes any one segment); the most literal one when several do.
+    /// (`OperationDescriptor.matches`); the most literal one when several do.
     static func operation(method: String, path: String) -> OperationDescriptor? {
         let pathOnly = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         let segments = pathOnly.split(separator: "/", omittingEmptySubsequences: false)
         var best: (operation: OperationDescriptor, literals: Int)?
         for operation in OperationTable.all where operation.method.rawValue == method {
             let template = operation.path.split(separator: "/", omittingEmptySubsequences: false)
-            guard template.count == segments.count else { continue }
-            var literals = 0
-            var matches = true
-            for (expected, actual) in zip(template, segments) {
-                if expected.hasPrefix("{") && expected.hasSuffix("}") {
-                    if actual.isEmpty { matches = false; break }
-                } else if expected == actual {
-                    literals += 1
-                } else {
-                    matches = false
-                    break
-                }
-            }
-            if matches, literals > (best?.literals ?? -1) { best = (operation, literals) }
+            guard OperationDescriptor.matches(template: template, path: segments, restOfPath: operation.restOfPath),
+                  zip(template, segments).allSatisfy({ !$0.0.hasPrefix("{") || !$0.1.isEmpty })
+            else { continue }
+            let literals = template.filter { !$0.hasPrefix("{") }.count
+            if literals > (best?.literals ?? -1) { best = (operation, literals) }
         }
         return best?.operation
     }

@@ -49,11 +49,12 @@ actor TestServer {
         /// An app of its own on the shared database (and cache), with the given clock, rate limits
         /// and `last_used_at` bookkeeping.
         func app(clock: any WallClock, rateLimits: RateLimitPolicy = .standard, usage: CredentialUsage = CredentialUsage(),
-                 callTimeout: Duration = .seconds(30)) async throws -> String {
+                 callTimeout: Duration = .seconds(30), fileMaxBytes: Int64? = TestServer.fileMaxBytes) async throws -> String {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
                 pubsub: pubsub, domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed, credentialCache: credentialCache,
-                projectCache: projectCache, credentialUsage: usage, clock: clock, rateLimits: rateLimits, callTimeout: callTimeout)
+                projectCache: projectCache, credentialUsage: usage, clock: clock, rateLimits: rateLimits, callTimeout: callTimeout,
+                fileMaxBytes: fileMaxBytes)
             return try await TestServer.startApp(environment, logger: logger)
         }
     }
@@ -83,7 +84,7 @@ actor TestServer {
             let environment = HotApplication.Environment(
                 database: database, secrets: TestServer.testSecrets, storage: TestServer.storage, uploads: TestServer.uploads,
                 pubsub: PostgresPubSub(database: database), domainProvider: TestServer.domains, liveFeed: TestServer.liveFeed,
-                clock: SystemWallClock())
+                clock: SystemWallClock(), fileMaxBytes: TestServer.fileMaxBytes)
             return try await TestServer.startApp(environment, logger: server.logger)
         }
         away = task
@@ -159,7 +160,7 @@ actor TestServer {
         let environment = HotApplication.Environment(
             database: database, secrets: testSecrets, storage: storage, uploads: uploads, pubsub: pubsub, domainProvider: domains, liveFeed: liveFeed,
             credentialCache: credentialCache, projectCache: projectCache, credentialUsage: usage, rateLimits: lenient,
-            wasmLimits: sandbox.limits)
+            wasmLimits: sandbox.limits, fileMaxBytes: fileMaxBytes)
         let baseURL = try await startApp(environment, logger: logger)
         return Running(baseURL: baseURL, database: database, orgId: org.id, logger: logger, databaseURL: databaseURL,
                        configuration: configuration, cluster: cluster, pubsub: pubsub, runtime: runtime,
@@ -180,6 +181,9 @@ actor TestServer {
     /// Above the largest bundle a test uploads (a 10 MB manifest, deflated to about 5.3 MB), and
     /// small enough that the oversized uploads stay quick in a debug build.
     static let maxBuildBytes: Int64 = 8 * 1024 * 1024
+    /// The files API's largest file in tests (HOT_FILE_MAX_BYTES): room for a multipart upload of a
+    /// 5 MiB part and a small last one, small enough that an oversized file is quick to send.
+    static let fileMaxBytes: Int64 = 8 * 1024 * 1024
     static let uploads = UploadPolicy(directory: buildDirectory.appendingPathComponent(".spool"), maxFileBytes: maxBuildBytes)
 
     /// Live feeds last a minute in tests (a replayed example reads only the first frame).
