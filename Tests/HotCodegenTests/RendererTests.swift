@@ -80,6 +80,76 @@ struct RendererTests {
             == "/v1/projects/:project_id_or_slug/builds/:build_id")
     }
 
+    /// The widgets spec with `PUT /v1/widgets/blobs/{path}` (rest of the path, a raw body) and
+    /// `PUT /v1/widgets/{widget_id}/pieces/{number}` (an integer path parameter).
+    func blobsSpec(restOfPath: String = "x-hot-rest-of-path: true", path: String = "/v1/widgets/blobs/{path}") -> String {
+        SpecFixtures.widgets().replacingOccurrences(of: "paths:\n", with: """
+            paths:
+              \(path):
+                put:
+                  operationId: putBlob
+                  summary: Store a blob
+                  x-hot-credentials: [api_key]
+                  x-hot-permission: none
+                  parameters:
+                    - name: path
+                      in: path
+                      required: true
+                      schema: {type: string, minLength: 1}
+                      example: a/b.txt
+                      \(restOfPath)
+                  requestBody:
+                    required: true
+                    content:
+                      application/octet-stream:
+                        schema: {type: string, format: binary}
+                  responses:
+                    '204':
+                      description: Stored.
+              /v1/widgets/{widget_id}/pieces/{number}:
+                put:
+                  operationId: putPiece
+                  summary: Store a piece
+                  x-hot-credentials: [api_key]
+                  x-hot-permission: none
+                  parameters:
+                    - name: widget_id
+                      in: path
+                      required: true
+                      schema: {type: string, format: uuid}
+                    - name: number
+                      in: path
+                      required: true
+                      schema: {type: integer, minimum: 1, maximum: 100}
+                  responses:
+                    '204':
+                      description: Stored.
+
+            """)
+    }
+
+    @Test("a rest-of-path parameter routes as **, an octet-stream body reaches the handler unread, integer path parameters are bounded")
+    func restOfPathAndRawBody() throws {
+        let files = try generate(blobsSpec())
+        let routes = try #require(files["Routes.swift"])
+        #expect(routes.contains(#"router.on("/v1/widgets/blobs/**", method: .put)"#))
+        #expect(routes.contains(#"let path = try RequestInput.pathRest(context, "path", rule: StringRule(minLength: 1))"#))
+        #expect(routes.contains("let body = RawBody(request)"))
+        #expect(routes.contains(#"let number = try RequestInput.pathInt(context, "number", minimum: 1, maximum: 100)"#))
+        let api = try #require(files["API.swift"])
+        #expect(api.contains("public var body: RawBody"))
+        let operations = try #require(files["Operations.swift"])
+        #expect(operations.contains("restOfPath: true"))
+        // Only the last segment can take the rest of the path, and only a string.
+        #expect(throws: Translator.Unsupported.self) { try generate(blobsSpec(path: "/v1/widgets/blobs/{path}/meta")) }
+        #expect(throws: Translator.Unsupported.self) {
+            try generate(blobsSpec().replacingOccurrences(of: "schema: {type: string, minLength: 1}\n          example: a/b.txt",
+                                                          with: "schema: {type: integer}\n          example: 1"))
+        }
+        // An undeclared extension is refused, as any other unknown key.
+        #expect(throws: (any Error).self) { try generate(blobsSpec(restOfPath: "x-hot-rest: true")) }
+    }
+
     @Test("the operation table carries credentials and permission")
     func operations() throws {
         let operations = try #require(try generate(SpecFixtures.widgets())["Operations.swift"])

@@ -147,4 +147,33 @@ struct FileBuildStorageTests {
             await #expect(throws: BuildStorageError.notFound(path)) { try await storage.open(path: path) }
         }
     }
+
+    @Test("multipart: parts stored out of order and one replaced are joined in number order, then removed; abort removes them")
+    func multipart() async throws {
+        try await Self.withTemporaryDirectory { directory in
+            let storage = FileBuildStorage(root: directory.appendingPathComponent("builds"), logger: Self.logger)
+            func file(_ bytes: [UInt8]) throws -> URL {
+                let url = directory.appendingPathComponent(UUID().uuidString)
+                try Data(bytes).write(to: url)
+                return url
+            }
+            let first = Self.randomBytes(200_000)
+            let last = Self.randomBytes(77)
+            let id = try await storage.startMultipart(key: "files/env/a", contentType: nil)
+            _ = try await storage.storePart(file: try file([1, 2, 3]), size: 3, uploadId: id, key: "files/env/a", number: 2)
+            _ = try await storage.storePart(file: try file(last), size: 77, uploadId: id, key: "files/env/a", number: 2)
+            _ = try await storage.storePart(file: try file(first), size: 200_000, uploadId: id, key: "files/env/a", number: 1)
+            let path = try await storage.completeMultipart(uploadId: id, key: "files/env/a", parts: [(1, ""), (2, "")])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(first + last))
+            let parts = storage.root.appendingPathComponent(".multipart/\(id)").path
+            #expect(!FileManager.default.fileExists(atPath: parts))
+
+            let dropped = try await storage.startMultipart(key: "files/env/b", contentType: nil)
+            _ = try await storage.storePart(file: try file(last), size: 77, uploadId: dropped, key: "files/env/b", number: 1)
+            try await storage.abortMultipart(uploadId: dropped, key: "files/env/b")
+            #expect(!FileManager.default.fileExists(atPath: storage.root.appendingPathComponent(".multipart/\(dropped)").path))
+            // An id that is no upload of this storage never reaches the file system.
+            await #expect(throws: BuildStorageError.self) { try await storage.abortMultipart(uploadId: "../../etc", key: "files/env/b") }
+        }
+    }
 }

@@ -146,4 +146,39 @@ struct S3BuildStorageTests {
             await #expect(throws: BuildStorageError.notFound(path)) { try await storage.open(path: path) }
         }
     }
+
+    @Test("multipart: parts stored out of order and one replaced join in number order; abort drops an upload")
+    func multipart() async throws {
+        try await MotoServer.with(bucket: Self.bucket) { moto in
+            let storage = try Self.storage(moto)
+            // S3 wants every part but the last to have 5 MiB at least.
+            let (first, firstBytes) = try Self.randomFile(5 * 1024 * 1024)
+            let (last, lastBytes) = try Self.randomFile(1000)
+            let (stale, _) = try Self.randomFile(10)
+            defer { for url in [first, last, stale] { try? FileManager.default.removeItem(at: url) } }
+
+            let id = try await storage.startMultipart(key: "files/env/joined", contentType: "video/mp4")
+            let staleTag = try await storage.storePart(file: stale, size: 10, uploadId: id, key: "files/env/joined", number: 2)
+            let lastTag = try await storage.storePart(file: last, size: 1000, uploadId: id, key: "files/env/joined", number: 2)
+            let firstTag = try await storage.storePart(file: first, size: Int64(firstBytes.count), uploadId: id, key: "files/env/joined", number: 1)
+            #expect(staleTag != lastTag)
+            let path = try await storage.completeMultipart(uploadId: id, key: "files/env/joined", parts: [(1, firstTag), (2, lastTag)])
+            #expect(path == "s3://hot-builds/ci/builds/files/env/joined")
+            let read = try await CollectingBodyWriter.collect(try await storage.open(path: path).body)
+            #expect(read.bytes == firstBytes + lastBytes)
+
+            // Completing with a tag S3 never gave is a failure, not a file.
+            let other = try await storage.startMultipart(key: "files/env/never", contentType: nil)
+            _ = try await storage.storePart(file: last, size: 1000, uploadId: other, key: "files/env/never", number: 1)
+            await #expect(throws: BuildStorageError.self) {
+                try await storage.completeMultipart(uploadId: other, key: "files/env/never", parts: [(1, "\"0000\"")])
+            }
+            try await storage.abortMultipart(uploadId: other, key: "files/env/never")
+            await #expect(throws: BuildStorageError.notFound("s3://hot-builds/ci/builds/files/env/never")) {
+                try await storage.open(path: "s3://hot-builds/ci/builds/files/env/never")
+            }
+            // Aborting again is no error.
+            try await storage.abortMultipart(uploadId: other, key: "files/env/never")
+        }
+    }
 }
