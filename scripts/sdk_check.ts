@@ -4,7 +4,7 @@
 // server and passes BASE_URL, TOKEN and HOT_SDK_BUNDLE (a zip with a .wat handler).
 //
 // One line per method: ok, FAIL (with the request the SDK made, the answer, and what the SDK
-// expected) or "not implemented" (files.*, which do not fail the check). tasks.* must answer 404,
+// expected). tasks.* must answer 404,
 // surfaced by the SDK as a HotApiError. Exits 1 when a method fails.
 import { readFileSync } from "node:fs";
 import { createHash, randomUUID } from "node:crypto";
@@ -187,6 +187,7 @@ const RUN_FIELDS = ["run_id", "env_id", "stream_id", "build_id", "run_type", "st
 const EVENT_FIELDS = ["event_id", "env_id", "stream_id", "event_type", "event_data", "event_time", "created_at"];
 const PROJECT_FIELDS = ["project_id", "env_id", "name", "active", "created_at", "updated_at"];
 const BUILD_FIELDS = ["build_id", "project_id", "hash", "size", "build_type", "deployed", "active", "created_at", "updated_at"];
+const FILE_FIELDS = ["file_id", "path", "size", "etag", "content_type", "storage_backend", "created_at", "updated_at"];
 const DOMAIN_FIELDS = ["domain_id", "env_id", "domain", "status", "dns_records", "created_at"];
 
 // ---- The scenario.
@@ -690,28 +691,71 @@ async function scenario() {
     return "404, surfaced as HotApiError";
   });
 
-  // files: not implemented by the server yet; reported, never failing.
-  const file = randomUUID();
-  const fileCalls: Array<[string, () => Promise<unknown>]> = [
-    ["files.list", () => hot.files.list({ prefix: "sdk/" })],
-    ["files.upload", () => hot.files.upload("sdk/hello.txt", "hello", { contentType: "text/plain" })],
-    ["files.get", () => hot.files.get(file)],
-    ["files.download", () => hot.files.download(file)],
-    ["files.delete", () => hot.files.delete(file)],
-    ["files.initiateUpload", () => hot.files.initiateUpload({ path: "sdk/big.bin", expected_size: 5 })],
-    ["files.uploadPart", () => hot.files.uploadPart(file, 1, "hello")],
-    ["files.completeUpload", () => hot.files.completeUpload(file)],
-    ["files.abortUpload", () => hot.files.abortUpload(file)],
-  ];
-  for (const [name, call] of fileCalls) {
-    const from = exchanges.length;
-    try {
-      await withTimeout(call(), 10_000, name);
-      record(name, "ok", "answered (files are implemented?)");
-    } catch (error) {
-      record(name, "not implemented", `${message(error)}; ${describe(exchanges.slice(from).at(-1))}`.slice(0, 160));
-    }
-  }
+  // files: a file at a path with slashes, replaced, listed, read, downloaded, deleted; a multipart
+  // upload whose parts arrive out of order; an aborted one.
+  const fileText = "hello from the SDK\n";
+  await check("files.upload", async () => {
+    const file = await hot.files.upload("sdk/dir/hello.txt", fileText, { contentType: "text/plain" });
+    fields(file, FILE_FIELDS, "FileRecord");
+    expect(file.path === "sdk/dir/hello.txt", `path ${file.path}`);
+    expect(file.size === fileText.length, `size ${file.size}`);
+    expect(file.etag === createHash("md5").update(fileText).digest("hex"), `etag ${file.etag}`);
+    state.file = file.file_id;
+    const again = await hot.files.upload("sdk/dir/hello.txt", fileText + fileText);
+    expect(again.file_id === file.file_id, "uploading the same path again made another file");
+    expect(again.size === 2 * fileText.length, `replaced size ${again.size}`);
+  });
+  await check("files.list", async () => {
+    const listed = await hot.files.list({ prefix: "sdk/dir" });
+    listEnvelope(listed, "files.list");
+    const mine = listed.data.find((f) => f.file_id === state.file);
+    expect(mine, "the uploaded file is not listed");
+    fields(mine, FILE_FIELDS, "FileRecord");
+    expect((await hot.files.list({ prefix: "no-such-prefix" })).data.length === 0, "a prefix nothing has listed files");
+  });
+  await check("files.get", async () => {
+    const file = await hot.files.get(state.file);
+    fields(file, FILE_FIELDS, "FileRecord");
+    expect(file.content_type === "text/plain", `content_type ${file.content_type}`);
+  });
+  await check("files.download", async () => {
+    const response = await hot.files.download(state.file);
+    const text = await response.text();
+    expect(text === fileText + fileText, `downloaded ${JSON.stringify(text.slice(0, 60))}`);
+    expect((response.headers.get("content-disposition") ?? "").includes('filename="hello.txt"'), "no attachment file name");
+  });
+  await check("files.delete", async () => {
+    await hot.files.delete(state.file);
+    await expectApiError(hot.files.get(state.file), 404, "the deleted file");
+  });
+  const first = new Uint8Array(5 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+  const last = new TextEncoder().encode("the last part");
+  await check("files.initiateUpload", async () => {
+    const upload = await hot.files.initiateUpload({ path: "sdk/big.bin" });
+    fields(upload, ["upload_id", "path", "part_size", "expires_at"], "InitiateUploadResponse");
+    expect(upload.path === "sdk/big.bin", `path ${upload.path}`);
+    state.upload = upload.upload_id;
+  });
+  await check("files.uploadPart", async () => {
+    const second = await hot.files.uploadPart(state.upload, 2, last);
+    fields(second, ["part_number", "size", "etag"], "UploadPartResponse");
+    expect(second.part_number === 2 && second.size === last.length, `part ${JSON.stringify(second)}`);
+    const firstPart = await hot.files.uploadPart(state.upload, 1, first);
+    expect(firstPart.size === first.length, `part 1 size ${firstPart.size}`);
+  });
+  await check("files.completeUpload", async () => {
+    const file = await hot.files.completeUpload(state.upload);
+    fields(file, FILE_FIELDS, "FileRecord");
+    expect(file.size === first.length + last.length, `size ${file.size}`);
+    const bytes = new Uint8Array(await (await hot.files.download(file.file_id)).arrayBuffer());
+    expect(bytes.length === first.length + last.length && bytes[first.length] === last[0] && bytes[1] === 7, "the parts are not joined in order");
+    await hot.files.delete(file.file_id);
+  });
+  await check("files.abortUpload", async () => {
+    const upload = await hot.files.initiateUpload({ path: "sdk/dropped.bin", expected_size: 5 });
+    await hot.files.abortUpload(upload.upload_id);
+    await expectApiError(hot.files.uploadPart(upload.upload_id, 1, "hello"), 409, "a part of an aborted upload");
+  });
 
   // last: the project goes
   await check("projects.delete", async () => {
@@ -732,12 +776,17 @@ async function coverage(): Promise<void> {
     console.log(`coverage: GET /openapi.json answered ${response.status}`);
     return;
   }
-  const spec = await response.json() as { paths: Record<string, Record<string, { operationId?: string }>> };
+  const spec = await response.json() as {
+    paths: Record<string, Record<string, { operationId?: string; parameters?: Array<{ name: string; "x-hot-rest-of-path"?: boolean }> }>>;
+  };
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
-      const pattern = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "[^/]+");
+      // A rest-of-path parameter takes slashes too (x-hot-rest-of-path).
+      const rest = new Set((op.parameters ?? []).filter((p) => p["x-hot-rest-of-path"]).map((p) => p.name));
+      const pattern = path.replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+        .replace(/\\?\{([^}\\]+)\\?\}/g, (_, name: string) => (rest.has(name) ? ".+" : "[^/]+"));
       operations.push({ method: method.toUpperCase(), path, id: op.operationId ?? `${method} ${path}`, regex: new RegExp(`^${pattern}$`) });
     }
   }
@@ -841,7 +890,7 @@ for (const method of order) {
   console.log(`${outcome === "ok" ? "ok  " : outcome === "FAIL" ? "FAIL" : "n/i "}  ${method}${detail ? `  — ${detail}` : ""}`);
 }
 const count = (o: Outcome) => [...results.values()].filter((r) => r.outcome === o).length;
-console.log(`\nsdk: ${count("ok")} ok, ${count("FAIL")} failed, ${count("not implemented")} not implemented (files.*), `
+console.log(`\nsdk: ${count("ok")} ok, ${count("FAIL")} failed, ${count("not implemented")} not implemented, `
   + `${results.size} methods, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 await coverage().catch((error) => console.log(`coverage: ${message(error)}`));
