@@ -4,7 +4,7 @@
 
 GENERATED_DIR holds `hot_opc` (openapi-python-client) and `oag/hot_oag` (openapi-generator, python).
 Each client runs the same scenario (projects, a multipart build upload, deploy, context, events, runs,
-sessions, service keys, domains, org usage, env, the three SSE feeds) under its own names, and every
+sessions, service keys, domains, files, org usage, env, the three SSE feeds) under its own names, and every
 operation of the spec must have made at least one call that answered as documented. Prints one line
 per generator; exits 1 if any operation failed or was never called. Talks to BASE_URL only.
 """
@@ -72,8 +72,14 @@ class OpenAPIGeneratorPython(Adapter):
         return reply.status_code, reply.data
 
     def download(self, project, build_id):
-        status, data = self.call("downloadBuild", [project, build_id])
+        return self.binary("downloadBuild", [project, build_id])
+
+    def binary(self, op, path):
+        status, data = self.call(op, path)
         return status, bytes(data) if data is not None else None
+
+    def raw(self, op, path, data):
+        return self.call(op, path, body=data)
 
     def first_sse_bytes(self, op, path=(), body=None):
         self.last_op = op
@@ -126,8 +132,16 @@ class OpenAPIPythonClient(Adapter):
         return self.call("uploadBuild", [project], body=body)
 
     def download(self, project, build_id):
-        status, parsed = self.call("downloadBuild", [project, build_id])
+        return self.binary("downloadBuild", [project, build_id])
+
+    def binary(self, op, path):
+        status, parsed = self.call(op, path)
         return status, parsed.payload.read() if status == 200 and parsed is not None else None
+
+    def raw(self, op, path, data):
+        from hot_opc.types import File
+
+        return self.call(op, path, body=File(payload=io.BytesIO(data)))
 
     def first_sse_bytes(self, op, path=(), body=None):
         # Its sync call reads a response to the end, and a feed has none: the generated request,
@@ -341,6 +355,30 @@ class Scenario:
             self.expect("verifyDomain", lambda: a.call("verifyDomain", [domain]), 200, lambda d: "CNAME" in d.data.message)
             self.expect("deleteDomain", lambda: a.call("deleteDomain", [domain]), 204)
         self.step("createDomain", domains)
+
+        def files():
+            path, content = f"{self.prefix}/reports/data.csv", b"a,b\n1,2\n"
+            uploaded = self.expect("uploadFile", lambda: a.raw("uploadFile", [path], content), 200,
+                                   lambda d: d.data.path == path and d.data.size == len(content))
+            file_id = uploaded.data.file_id
+            self.expect("listFiles", lambda: a.call("listFiles", query={"prefix": self.prefix}), 200,
+                        lambda d: [str(f.file_id) for f in d.data] == [str(file_id)])
+            self.expect("getFile", lambda: a.call("getFile", [file_id]), 200, lambda d: d.data.content_type == "text/csv")
+            status, data = a.binary("downloadFile", [file_id])
+            self.check("downloadFile", status == 200 and data == content, f"HTTP {status}, {data!r:.80}")
+            self.expect("deleteFile", lambda: a.call("deleteFile", [file_id]), 204)
+
+            def initiate(name, size):
+                return a.call("initiateFileUpload", body=a.body("InitiateFileUploadRequest", {"path": f"{self.prefix}/{name}", "expected_size": size}))
+            started = self.expect("initiateFileUpload", lambda: initiate("big.bin", 5), 201, lambda d: d.data.parts_expected == 1)
+            upload = started.data.upload_id
+            self.expect("uploadFilePart", lambda: a.raw("uploadFilePart", [upload, 1], b"hello"), 200, lambda d: d.data.size == 5)
+            done = self.expect("completeFileUpload", lambda: a.call("completeFileUpload", [upload]), 200,
+                               lambda d: d.data.size == 5 and d.data.etag.endswith("-1"))
+            self.expect("deleteFile", lambda: a.call("deleteFile", [done.data.file_id]), 204)
+            dropped = self.expect("initiateFileUpload", lambda: initiate("dropped.bin", 5), 201)
+            self.expect("abortFileUpload", lambda: a.call("abortFileUpload", [dropped.data.upload_id]), 204)
+        self.step("uploadFile", files)
 
         self.step("deleteProject", lambda: self.expect("deleteProject", lambda: a.call("deleteProject", [project]), 204))
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HotImpl
 import HotRuntime
+import PostgresNIO
 import Testing
 
 @Suite("Files")
@@ -244,5 +245,26 @@ struct FilesTests {
         // Files count in the org's usage.
         let usage = try await starter.send(.GET, "/v1/org/usage")
         #expect(usage.json?["data"]?["usage"]?["file_storage_bytes"] == .int(limit))
+    }
+
+    @Test("an upload left pending past its expiry is swept: aborted, its parts removed")
+    func expiredUploadsSwept() async throws {
+        let tenant = try await Tenant.make()
+        let id = try await Fixtures.created(tenant, "/v1/files/uploads", #"{"path":"late.bin"}"#, id: "upload_id")
+        #expect(try await tenant.send(.PUT, "/v1/files/uploads/\(id)/1", data: Data("part".utf8), contentType: "application/octet-stream").status == 200)
+        let parts = TestServer.storage.root.appendingPathComponent(".multipart")
+        let before = try FileManager.default.contentsOfDirectory(atPath: parts.path).count
+        // Its day is over (only its own: other tests' uploads share the database).
+        try await tenant.server.database.client.query("""
+            UPDATE file_upload SET expires_at = now() - interval '1 minute' WHERE upload_id = \(UUID(uuidString: id)!)
+            """)
+        let sweeper = FileUploadSweeper(database: tenant.server.database, storage: TestServer.storage)
+        #expect(try await sweeper.sweep() >= 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parts.path).count < before)
+        let late = try await tenant.send(.PUT, "/v1/files/uploads/\(id)/2", data: Data("x".utf8), contentType: "application/octet-stream")
+        #expect(late.status == 409)
+        #expect(late.json?["error"]?["code"] == "upload_not_pending")
+        // Swept once: a second pass finds nothing of this upload to do.
+        #expect(try await tenant.send(.DELETE, "/v1/files/uploads/\(id)").status == 409)
     }
 }

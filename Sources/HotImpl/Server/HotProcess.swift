@@ -58,6 +58,7 @@ public enum HotProcess {
                     configuration: .init(workers: options.workers, lease: .seconds(configuration.runLease)), logger: logger)),
                 AfterReady(ready, Scheduler(database: database, pubsub: pubsub, logger: logger)),
                 AfterReady(ready, StreamMessagePruner(database: database)),
+                AfterReady(ready, FileUploadSweeper(database: database, storage: storage)),
                 AfterReady(ready, DomainChecker(database: database, provider: domainProvider, settings: domainChecks, logger: logger)),
             ]
             if let http = options.http {
