@@ -18,6 +18,17 @@ public struct RawBody: Sendable {
         self.stream = request.body
     }
 
+    /// The body of an operation that requires one: a request with neither a Content-Length nor
+    /// chunked framing has none (an empty file is sent with `Content-Length: 0`), a 400.
+    public static func required(_ request: Request) throws -> RawBody {
+        let body = RawBody(request)
+        let chunked = request.headers[.transferEncoding]?.lowercased().contains("chunked") ?? false
+        guard body.declaredLength != nil || chunked else {
+            throw APIError.badRequest("Missing request body: send the bytes with a Content-Length (0 for an empty file), or chunked")
+        }
+        return body
+    }
+
     public init(contentType: String?, declaredLength: Int64?, stream: RequestBody) {
         self.contentType = contentType
         self.declaredLength = declaredLength

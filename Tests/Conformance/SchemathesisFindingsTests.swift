@@ -34,4 +34,23 @@ struct SchemathesisFindingsTests {
             #expect(String(buffer: body).contains("Invalid header 'Last-Event-ID'"))
         }
     }
+
+    @Test("a raw upload with no body at all (no Content-Length, not chunked) is a 400; an empty file says Content-Length: 0 (it was stored as an empty file)")
+    func missingRawBody() async throws {
+        let tenant = try await Tenant.make()
+        func put(_ path: String, _ headers: String) async throws -> String {
+            let connection = try await RawConnection.open(tenant.server.baseURL)
+            defer { connection.close() }
+            try await connection.send("PUT \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(tenant.token)\r\n\(headers)Connection: close\r\n\r\n")
+            return try await connection.readToEnd()
+        }
+        let missing = try await put("/v1/files/upload/none.txt", "")
+        #expect(missing.hasPrefix("HTTP/1.1 400"))
+        #expect(missing.contains("Missing request body"))
+        let empty = try await put("/v1/files/upload/empty.txt", "Content-Length: 0\r\n")
+        #expect(empty.hasPrefix("HTTP/1.1 200"))
+        #expect(empty.contains(#""size":0"#))
+        let upload = try await Fixtures.created(tenant, "/v1/files/uploads", #"{"path":"parts.bin"}"#, id: "upload_id")
+        #expect(try await put("/v1/files/uploads/\(upload)/1", "").hasPrefix("HTTP/1.1 400"))
+    }
 }

@@ -134,7 +134,7 @@ struct RendererTests {
         let routes = try #require(files["Routes.swift"])
         #expect(routes.contains(#"router.on("/v1/widgets/blobs/**", method: .put)"#))
         #expect(routes.contains(#"let path = try RequestInput.pathRest(context, "path", rule: StringRule(minLength: 1))"#))
-        #expect(routes.contains("let body = RawBody(request)"))
+        #expect(routes.contains("let body = try RawBody.required(request)"))
         #expect(routes.contains(#"let number = try RequestInput.pathInt(context, "number", minimum: 1, maximum: 100)"#))
         let api = try #require(files["API.swift"])
         #expect(api.contains("public var body: RawBody"))

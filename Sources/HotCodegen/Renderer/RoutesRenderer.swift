@@ -87,9 +87,9 @@ enum RoutesRenderer {
                 }
                 let arguments = fields.map { "\($0.swiftName): \($0.swiftName)Field" }
                 w.line("let body = \(operation.typeName).Body(\(arguments.joined(separator: ", ")))")
-            case .raw?:
+            case .raw(let required)?:
                 // Left unread: the handler authorizes what it must, then streams it.
-                w.line("let body = RawBody(request)")
+                w.line(required ? "let body = try RawBody.required(request)" : "let body = RawBody(request)")
             case nil:
                 break
             }
