@@ -8,22 +8,19 @@ public enum RequestInput {
     // MARK: Path
 
     public static func pathString(_ context: HotRequestContext, _ name: String, rule: StringRule = StringRule()) throws -> String {
-        guard let raw = context.parameters.get(name) else {
-            throw APIError.badRequest("Missing path parameter '\(name)'")
-        }
-        guard let value = PercentDecoding.decode(raw) else {
-            throw APIError.badRequest("Invalid path parameter '\(name)': not valid percent-encoded UTF-8")
-        }
-        if let problem = SchemaValidator.problem(with: value, rule) {
-            throw APIError.badRequest("Invalid path parameter '\(name)': \(problem)")
-        }
-        return value
+        try pathValue(context.parameters.get(name), name, rule: rule)
     }
 
     /// The rest of the path after the route's fixed segments (a `**` route): slashes kept, each
     /// segment percent-decoded, so `a/b` and `a%2Fb` are the same value.
     public static func pathRest(_ context: HotRequestContext, _ name: String, rule: StringRule = StringRule()) throws -> String {
-        guard let raw = context.parameters[Parameters.recursiveCaptureKey], !raw.isEmpty else {
+        let raw = context.parameters[Parameters.recursiveCaptureKey].map(String.init)
+        return try pathValue(raw?.isEmpty == false ? raw : nil, name, rule: rule)
+    }
+
+    /// A path parameter's raw text, percent-decoded and checked against its schema.
+    static func pathValue(_ raw: String?, _ name: String, rule: StringRule) throws -> String {
+        guard let raw else {
             throw APIError.badRequest("Missing path parameter '\(name)'")
         }
         guard let value = PercentDecoding.decode(raw) else {

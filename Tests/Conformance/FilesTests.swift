@@ -11,6 +11,15 @@ struct FilesTests {
         try await tenant.send(.PUT, "/v1/files/upload/\(path)", data: bytes, contentType: "application/octet-stream", token: token)
     }
 
+    /// Where the file storage keeps the parts of an upload (named by the storage's own id for it).
+    func partsDirectory(_ tenant: Tenant, upload: String) async throws -> String {
+        let rows = try await tenant.server.database.client.query(
+            "SELECT backend_upload_id FROM file_upload WHERE upload_id = \(try #require(UUID(uuidString: upload)))")
+        var backendId: String?
+        for try await id in rows.decode(String.self) { backendId = id }
+        return TestServer.storage.root.appendingPathComponent(".multipart/\(try #require(backendId))").path
+    }
+
     func md5(_ data: Data) -> String { HexString.lowercase(Insecure.MD5.hash(data: data)) }
 
     /// Files of the shared test storage whose key names this env.
@@ -162,6 +171,7 @@ struct FilesTests {
         #expect(try await part(0, last).status == 400)
         #expect(try await part(10_001, last).status == 400)
 
+        #expect(FileManager.default.fileExists(atPath: try await partsDirectory(tenant, upload: id)))
         let completed = try await tenant.send(.POST, "/v1/files/uploads/\(id)/complete")
         #expect(completed.status == 200)
         let file = try #require(completed.json?["data"])
@@ -178,7 +188,8 @@ struct FilesTests {
         #expect(try await part(3, last).json?["error"]?["code"] == "upload_not_pending")
         #expect(try await tenant.send(.POST, "/v1/files/uploads/\(id)/complete").status == 409)
         #expect(try await tenant.send(.DELETE, "/v1/files/uploads/\(id)").status == 409)
-        #expect(!FileManager.default.fileExists(atPath: TestServer.storage.root.appendingPathComponent(".multipart").path + "/\(id)"))
+        // Its parts are gone from storage.
+        #expect(!FileManager.default.fileExists(atPath: try await partsDirectory(tenant, upload: id)))
     }
 
     @Test("a declared size fixes the part count and the bytes; small parts, extra parts and a short file are refused")
@@ -252,15 +263,15 @@ struct FilesTests {
         let tenant = try await Tenant.make()
         let id = try await Fixtures.created(tenant, "/v1/files/uploads", #"{"path":"late.bin"}"#, id: "upload_id")
         #expect(try await tenant.send(.PUT, "/v1/files/uploads/\(id)/1", data: Data("part".utf8), contentType: "application/octet-stream").status == 200)
-        let parts = TestServer.storage.root.appendingPathComponent(".multipart")
-        let before = try FileManager.default.contentsOfDirectory(atPath: parts.path).count
+        let parts = try await partsDirectory(tenant, upload: id)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parts).count == 1)
         // Its day is over (only its own: other tests' uploads share the database).
         try await tenant.server.database.client.query("""
             UPDATE file_upload SET expires_at = now() - interval '1 minute' WHERE upload_id = \(UUID(uuidString: id)!)
             """)
         let sweeper = FileUploadSweeper(database: tenant.server.database, storage: TestServer.storage)
         #expect(try await sweeper.sweep() >= 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parts.path).count < before)
+        #expect(!FileManager.default.fileExists(atPath: parts))
         let late = try await tenant.send(.PUT, "/v1/files/uploads/\(id)/2", data: Data("x".utf8), contentType: "application/octet-stream")
         #expect(late.status == 409)
         #expect(late.json?["error"]?["code"] == "upload_not_pending")

@@ -160,10 +160,15 @@ struct FileBuildStorageTests {
             let first = Self.randomBytes(200_000)
             let last = Self.randomBytes(77)
             let id = try await storage.startMultipart(key: "files/env/a", contentType: nil)
-            _ = try await storage.storePart(file: try file([1, 2, 3]), size: 3, uploadId: id, key: "files/env/a", number: 2)
-            _ = try await storage.storePart(file: try file(last), size: 77, uploadId: id, key: "files/env/a", number: 2)
-            _ = try await storage.storePart(file: try file(first), size: 200_000, uploadId: id, key: "files/env/a", number: 1)
-            let path = try await storage.completeMultipart(uploadId: id, key: "files/env/a", parts: [(1, ""), (2, "")])
+            let stale = try await storage.storePart(file: try file([1, 2, 3]), size: 3, uploadId: id, key: "files/env/a", number: 2)
+            let second = try await storage.storePart(file: try file(last), size: 77, uploadId: id, key: "files/env/a", number: 2)
+            let firstTag = try await storage.storePart(file: try file(first), size: 200_000, uploadId: id, key: "files/env/a", number: 1)
+            // Each attempt keeps its own bytes: the tag says which.
+            #expect(stale != second)
+            await #expect(throws: BuildStorageError.self) {
+                try await storage.completeMultipart(uploadId: id, key: "files/env/a", parts: [(1, "../../escape")])
+            }
+            let path = try await storage.completeMultipart(uploadId: id, key: "files/env/a", parts: [(1, firstTag), (2, second)])
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(first + last))
             let parts = storage.root.appendingPathComponent(".multipart/\(id)").path
             #expect(!FileManager.default.fileExists(atPath: parts))

@@ -93,7 +93,7 @@ public struct FileBuildStorage: BuildStorage {
 
     // MARK: Multipart
 
-    /// Parts wait under `<root>/.multipart/<upload id>/<number>` until they are joined.
+    /// Parts wait under `<root>/.multipart/<upload id>/<number>-<uuid>` until they are joined.
     static let multipartDirectory = ".multipart"
 
     public func startMultipart(key: String, contentType: String?) async throws -> String {
@@ -109,9 +109,13 @@ public struct FileBuildStorage: BuildStorage {
         return id
     }
 
+    /// Each attempt gets a file of its own (`<number>-<uuid>`, the tag), so two sending the same
+    /// number at once never mix: the tag recorded last names bytes that are whole and its own.
     public func storePart(file: URL, size: Int64, uploadId: String, key: String, number: Int) async throws -> String {
         _ = try partsDirectory(uploadId)
-        return try await store(file: file, size: size, key: "\(Self.multipartDirectory)/\(uploadId)/\(number)")
+        let tag = "\(number)-\(UUID().uuidString.lowercased())"
+        _ = try await store(file: file, size: size, key: "\(Self.multipartDirectory)/\(uploadId)/\(tag)")
+        return tag
     }
 
     /// Copies the parts one after another into a hidden sibling of the destination (never held in
@@ -126,7 +130,10 @@ public struct FileBuildStorage: BuildStorage {
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: false)) { output in
                 var writer = output.bufferedWriter()
                 for part in parts {
-                    try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(directory + "/\(part.number)")) { input in
+                    guard !part.tag.isEmpty, !part.tag.contains("/"), !part.tag.hasPrefix(".") else {
+                        throw BuildStorageError.failed("'\(part.tag)' is no part of upload \(uploadId)")
+                    }
+                    try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(directory + "/" + part.tag)) { input in
                         for try await chunk in input.readChunks(in: 0..., chunkLength: .bytes(Self.chunkLength)) {
                             try await writer.write(contentsOf: chunk)
                         }
