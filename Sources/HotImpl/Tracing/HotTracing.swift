@@ -1,0 +1,115 @@
+import Foundation
+import Instrumentation
+import Logging
+import OTel
+import ServiceLifecycle
+import Synchronization
+import Tracing
+
+/// OpenTelemetry traces (docs/configuration.md, "Tracing"): off unless an OTLP endpoint is
+/// configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); then the
+/// process-wide tracer is swift-otel's, exporting OTLP/HTTP, configured by the standard `OTEL_*`
+/// variables.
+///
+/// While off, nothing here starts a span or binds a task-local: every place that traces asks
+/// `isEnabled` (one relaxed atomic load) first, so an untraced server pays for nothing else.
+public enum HotTracing {
+    private static let enabled = Atomic<Bool>(false)
+    /// Spans the exporter could not deliver (the collector down or refusing) or had to drop (its queue
+    /// full), as swift-otel's own log tells them (`SpanDropCounter`).
+    static let droppedSpans = Atomic<Int>(0)
+
+    /// Whether spans are made: `bootstrap` found an endpoint and installed the tracer.
+    public static var isEnabled: Bool { enabled.load(ordering: .relaxed) }
+
+    /// Whether `environment` asks for traces: an OTLP endpoint, and the SDK not disabled
+    /// (`OTEL_SDK_DISABLED=true`) nor its traces (`OTEL_TRACES_EXPORTER=none`).
+    public static func isRequested(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        guard value("OTEL_EXPORTER_OTLP_ENDPOINT") != nil || value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nil else { return false }
+        if value("OTEL_SDK_DISABLED")?.lowercased() == "true" { return false }
+        if value("OTEL_TRACES_EXPORTER")?.lowercased() == "none" { return false }
+        return true
+    }
+
+    /// The log metadata provider that puts `trace_id` and `span_id` on every line logged while a
+    /// span is active (beside the request's `request_id`).
+    public static var logMetadataProvider: Logger.MetadataProvider {
+        OTel.makeLoggingMetadataProvider()
+    }
+
+    /// Installs the process-wide tracer when `environment` asks for traces (`isRequested`) and
+    /// returns the service that batches and exports its spans: run it in the process's service
+    /// group, first, so that it stops last and exports what the others' shutdown traced. Returns nil
+    /// when traces are off. Call once per process (the tracer is process-wide).
+    ///
+    /// `command`: the process's subcommand (`serve`, `worker`), a resource attribute (`hot.command`)
+    /// that tells a trace's processes apart, with the process id.
+    public static func bootstrap(
+        command: String, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+    ) throws -> (any Service)? {
+        guard isRequested(environment) else { return nil }
+        var configuration = OTel.Configuration.default
+        // Only traces: metrics stay with Prometheus (`GET /metrics`), logs with stderr.
+        configuration.metrics.enabled = false
+        configuration.logs.enabled = false
+        // `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` override these.
+        configuration.serviceName = "hot-server"
+        configuration.resourceAttributes = [
+            "hot.command": command,
+            "process.pid": String(getpid()),
+            "service.version": HotVersion.current,
+        ]
+        // swift-otel's own lines (an export that failed, say) go to the server's log, counted.
+        let level = logger.logLevel
+        configuration.diagnosticLogger = .custom(Logger(label: "hot-server.otel", factory: { label in
+            SpanDropCounter(forwardingTo: Logger(label: label).handler, minimum: level)
+        }))
+        let service: any Service
+        do {
+            let backend = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(backend.factory)
+            service = backend.service
+        } catch {
+            throw HotConfiguration.Invalid(description: "OpenTelemetry tracing (OTEL_* variables): \(error)")
+        }
+        enabled.store(true, ordering: .relaxed)
+        logger.info("tracing: spans are exported over OTLP/HTTP", metadata: [
+            "endpoint": .string(environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""),
+        ])
+        return service
+    }
+
+    /// Runs `body` in a span named `name` (a child of the task's current span, or of `context`),
+    /// ended when `body` returns or throws (its error recorded); `body` gets nil and runs as it is
+    /// when tracing is off.
+    static func span<T>(
+        _ name: @autoclosure () -> String, ofKind kind: SpanKind = .internal, context: InstrumentationContext? = nil,
+        isolation: isolated (any Actor)? = #isolation, _ body: ((any Span)?) async throws -> T
+    ) async rethrows -> T {
+        guard isEnabled else { return try await body(nil) }
+        return try await withSpan(name(), context: context ?? .current ?? .topLevel, ofKind: kind, isolation: isolation) { span in
+            do {
+                return try await body(span)
+            } catch {
+                span.setStatus(.init(code: .error))
+                throw error
+            }
+        }
+    }
+
+    /// A span started now (or at `start`) and ended by the caller; nil when tracing is off.
+    static func start(
+        _ name: @autoclosure () -> String, ofKind kind: SpanKind = .internal, context: InstrumentationContext? = nil,
+        at start: DefaultTracerClock.Instant? = nil
+    ) -> (any Span)? {
+        guard isEnabled else { return nil }
+        return startSpan(name(), at: start ?? DefaultTracerClock.now, context: context ?? .current ?? .topLevel, ofKind: kind)
+    }
+
+    /// Now, as spans start and end (for a span started after the fact, at a time noted before).
+    static var now: DefaultTracerClock.Instant { DefaultTracerClock.now }
+}
