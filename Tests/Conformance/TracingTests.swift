@@ -1,0 +1,208 @@
+import Foundation
+import HotImpl
+import HotRuntime
+import HotTestSupport
+import PostgresNIO
+import Testing
+
+/// OpenTelemetry traces (docs/configuration.md, "Tracing") from real `hot-server` processes to an
+/// OTLP/HTTP receiver in the test (`OTLPReceiver`, decoding the protobuf they export).
+@Suite("Tracing")
+struct TracingTests {
+    /// The W3C trace context a client sends (the spec's own example ids).
+    static let clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    static let clientSpan = "00f067aa0ba902b7"
+
+    @Test("a webhook call served by one process and run by another is one trace: request, call, run, runtime call, each the child of the one before")
+    func webhookAcrossProcesses() async throws {
+        let receiver = try await OTLPReceiver.start()
+        let runtime = try await TestRuntime.start(.succeed(result: ["status": 200, "body": "traced"]))
+        let database = try await OwnDatabase.make("hot_trace")
+        let dataDirectory = try ServeProcess.dataDirectory("hot-trace")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "HOT_DATABASE_URL": database.url]
+        // The serving process has no runtime: the run can only be run by the worker process.
+        let serve = try await ServeProcess.start(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": ""]) { $1 })
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+        let worker = try await ServeProcess.startWorker(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": runtime.url]) { $1 })
+        defer { if worker.process.isRunning { worker.process.terminate() } }
+
+        let tenant = try await database.tenant(baseURL: serve.baseURL)
+        _ = try await tenant.createProject("app")
+        let upload = try await CallsTests().upload(
+            tenant, manifest: #"{"hot.bundle.app": {webhooks: {"remote": [{path: "/traced", fn: "::remote/traced"}]}}}"#, entries: [])
+        let buildId = try #require(upload.buildId, "upload answered \(upload.status): \(upload.message ?? "")")
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        let url = try #require(await WebhooksTests.urls(tenant)["remote/traced"])
+
+        let answer = try await WebhooksTests.send(.POST, url, body: Data(#"{"n":1}"#.utf8), headers: [
+            ("Content-Type", "application/json"), ("traceparent", "00-\(Self.clientTrace)-\(Self.clientSpan)-01"),
+        ])
+        #expect(answer.status == 200)
+        let received = try await runtime.run(1)
+
+        let spans = try await receiver.spans { spans in
+            let names = spans.filter { $0.traceId == Self.clientTrace }.map(\.name)
+            return ["runtime call", "POST", "LeaseQueue.complete", "await run outcome", "claim", "CallQueue.queue"].allSatisfy(names.contains)
+                && names.contains { $0.hasPrefix("POST /webhook") } && names.contains { $0.hasPrefix("webhook call") }
+                && names.contains { $0.hasPrefix("run ") }
+        }.filter { $0.traceId == Self.clientTrace }
+        func span(_ matches: (ReceivedSpan) -> Bool) throws -> ReceivedSpan {
+            let found = spans.first(where: matches)
+            return try #require(found, "\(spans)")
+        }
+
+        // Served: the request (a child of the client's span), the call, its queueing and its wait.
+        let request = try span { $0.name.hasPrefix("POST /webhook") }
+        #expect(request.kind == ReceivedSpan.server)
+        #expect(request.parentSpanId == Self.clientSpan)
+        #expect(request.resource["hot.command"] == "serve")
+        #expect(request.attributes["http.response.status_code"] == "200")
+        #expect(request.attributes["http.route"] == "/webhook/**")
+        #expect(request.attributes["hot.request_id"] == answer.headers.first(name: "X-Request-Id"))
+        // The webhook's token stays out of the span, as it does of the log.
+        #expect(request.attributes["url.path"]?.hasSuffix("/…") == true)
+        let call = try span { $0.name.hasPrefix("webhook call") }
+        #expect(call.parentSpanId == request.spanId)
+        #expect(call.attributes["hot.run_id"] == received.runId)
+        #expect(try span { $0.name == "CallQueue.queue" }.parentSpanId == call.spanId)
+        #expect(try span { $0.name == "await run outcome" }.parentSpanId == call.spanId)
+
+        // Run by the other process: the run continues the call's trace from the database.
+        let run = try span { $0.name.hasPrefix("run ") }
+        #expect(run.resource["hot.command"] == "worker")
+        #expect(run.resource["process.pid"] == String(worker.process.processIdentifier))
+        #expect(run.parentSpanId == call.spanId)
+        #expect(run.kind == ReceivedSpan.consumer)
+        #expect(run.attributes["hot.run_id"] == received.runId)
+        #expect(run.attributes["hot.outcome"] == "succeeded")
+        #expect(try span { $0.name == "claim" }.parentSpanId == run.spanId)
+        let runtimeCall = try span { $0.name == "runtime call" }
+        #expect(runtimeCall.parentSpanId == run.spanId)
+        #expect(runtimeCall.resource["hot.command"] == "worker")
+        #expect(try span { $0.name == "LeaseQueue.complete" }.parentSpanId == run.spanId)
+        // The runtime was told the span of the HTTP request under the runtime call, to continue the trace.
+        let post = try span { $0.name == "POST" && $0.parentSpanId == runtimeCall.spanId }
+        #expect(post.kind == ReceivedSpan.client)
+        #expect(received.traceparent == "00-\(Self.clientTrace)-\(post.spanId)-01")
+
+        // The request's log lines carry the trace beside the request id.
+        let line = try await serve.logLine(containing: "trace_id=\(Self.clientTrace)")
+        #expect(line.contains("request_id="))
+        #expect(line.contains("span_id="))
+
+        #expect(try await worker.stop() == 0)
+        #expect(try await serve.stop() == 0)
+        await runtime.stop()
+        await receiver.stop()
+        await database.drop()
+    }
+
+    @Test("OTEL_TRACES_SAMPLER=always_off: requests are answered and nothing is exported, not even at shutdown")
+    func samplingOff() async throws {
+        let receiver = try await OTLPReceiver.start()
+        let dataDirectory = try ServeProcess.dataDirectory("hot-trace-off")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let serve = try await ServeProcess.start(dataDirectory, environment: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_TRACES_SAMPLER": "always_off", "OTEL_BSP_SCHEDULE_DELAY": "100",
+            "HOT_RUNTIME_URL": "",
+        ])
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+        for _ in 0..<5 {
+            #expect(try await WebhooksTests.send(.GET, serve.baseURL + "/status").status == 200)
+        }
+        // A graceful stop exports whatever spans were queued: none.
+        #expect(try await serve.stop() == 0)
+        #expect(receiver.exports == 0)
+        #expect(receiver.spans.isEmpty)
+        await receiver.stop()
+    }
+
+    @Test("the collector down: requests are answered as usual, and the spans lost are counted in /metrics")
+    func collectorDown() async throws {
+        // Nothing listens there: every export is refused.
+        let closed = try await OTLPReceiver.start()
+        await closed.stop()
+        let dataDirectory = try ServeProcess.dataDirectory("hot-trace-down")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        let serve = try await ServeProcess.start(dataDirectory, environment: [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": closed.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "HOT_RUNTIME_URL": "",
+        ])
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+        let requests = 5
+        for _ in 0..<requests {
+            #expect(try await WebhooksTests.send(.GET, serve.baseURL + "/status").status == 200)
+        }
+        let metricsURL = serve.baseURL + "/metrics"
+        let dropped = try await Deadline.within(.seconds(30), waitingFor: "the dropped spans in /metrics") {
+            while true {
+                let text = String(decoding: try await WebhooksTests.send(.GET, metricsURL).body, as: UTF8.self)
+                if let count = Self.counter("hot_trace_spans_dropped_total", in: text), count >= requests { return count }
+                // Polls the scrape (the exporter's failures have no event to wait on); the deadline bounds it.
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        #expect(dropped >= requests)
+        #expect(try await serve.stop() == 0)
+    }
+
+    @Test("no OTLP endpoint: no tracing, and /metrics has no tracing counter")
+    func offByDefault() async throws {
+        let dataDirectory = try ServeProcess.dataDirectory("hot-trace-none")
+        defer { try? FileManager.default.removeItem(at: dataDirectory) }
+        var environment = ["HOT_RUNTIME_URL": ""]
+        for name in ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] { environment[name] = "" }
+        let serve = try await ServeProcess.start(dataDirectory, environment: environment)
+        defer { if serve.process.isRunning { serve.process.terminate() } }
+        let status = try await WebhooksTests.send(.GET, serve.baseURL + "/status")
+        #expect(status.status == 200)
+        let metrics = String(decoding: try await WebhooksTests.send(.GET, serve.baseURL + "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("hot_http_requests_total"))
+        #expect(!metrics.contains("hot_trace"))
+        let log = try String(contentsOf: serve.log, encoding: .utf8)
+        #expect(!log.contains("trace_id="))
+        #expect(!log.contains("tracing: spans are exported"))
+        #expect(try await serve.stop() == 0)
+    }
+
+    /// A counter's value in Prometheus text (its unlabelled sample).
+    static func counter(_ name: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)).map { Int($0) }
+        }
+        return nil
+    }
+}
+
+/// A database of a test's own on the shared test cluster (migrated), for processes that must share
+/// it without the in-process test server's workers taking their runs.
+struct OwnDatabase: Sendable {
+    var name: String
+    var url: String
+    var server: TestServer.Running
+
+    static func make(_ prefix: String) async throws -> OwnDatabase {
+        let server = try await TestServer.shared.running()
+        let name = "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        try await server.database.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: server.logger)
+        var components = try #require(URLComponents(string: server.databaseURL))
+        components.path = "/\(name)"
+        return OwnDatabase(name: name, url: try #require(components.string), server: server)
+    }
+
+    /// A tenant of its default env, with a key made by the CLI, on the server at `baseURL`.
+    func tenant(baseURL: String) async throws -> Tenant {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOT_DATABASE_URL"] = url
+        environment["HOT_LOG_LEVEL"] = "error"
+        let key = try await ChildProcess.run(CommandLineTests.executable, ["keys", "create", "--name", "test"], environment: environment)
+        let token = try #require(key.stdout.split(separator: "\n").last.map(String.init), "keys create: \(key.stderr)")
+        var server = server
+        server.baseURL = baseURL
+        return Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
+    }
+
+    func drop() async {
+        _ = try? await server.database.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: server.logger)
+    }
+}
