@@ -15,20 +15,9 @@ struct TracingTests {
 
     @Test("a webhook call served by one process and run by another is one trace: request, call, run, runtime call, each the child of the one before")
     func webhookAcrossProcesses() async throws {
-        let receiver = try await OTLPReceiver.start()
-        let runtime = try await TestRuntime.start(.succeed(result: ["status": 200, "body": "traced"]))
-        let database = try await OwnDatabase.make("hot_trace")
-        let dataDirectory = try ServeProcess.dataDirectory("hot-trace")
-        defer { try? FileManager.default.removeItem(at: dataDirectory) }
-        let tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "HOT_DATABASE_URL": database.url]
-        // The serving process has no runtime: the run can only be run by the worker process.
-        let serve = try await ServeProcess.start(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": ""]) { $1 })
-        defer { if serve.process.isRunning { serve.process.terminate() } }
-        let worker = try await ServeProcess.startWorker(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": runtime.url]) { $1 })
-        defer { if worker.process.isRunning { worker.process.terminate() } }
-
-        let tenant = try await database.tenant(baseURL: serve.baseURL)
-        _ = try await tenant.createProject("app")
+        let processes = try await TracedProcesses.start("hot-trace")
+        defer { processes.terminate() }
+        let (receiver, runtime, serve, worker, tenant) = (processes.receiver, processes.runtime, processes.serve, processes.worker, processes.tenant)
         let upload = try await CallsTests().upload(
             tenant, manifest: #"{"hot.bundle.app": {webhooks: {"remote": [{path: "/traced", fn: "::remote/traced"}]}}}"#, entries: [])
         let buildId = try #require(upload.buildId, "upload answered \(upload.status): \(upload.message ?? "")")
@@ -91,11 +80,67 @@ struct TracingTests {
         #expect(line.contains("request_id="))
         #expect(line.contains("span_id="))
 
-        #expect(try await worker.stop() == 0)
-        #expect(try await serve.stop() == 0)
-        await runtime.stop()
-        await receiver.stop()
-        await database.drop()
+        try await processes.stop()
+    }
+
+    @Test("an event's trace: publish, route, run and runtime call each the child of the one before; a WebAssembly webhook's run has its wasm execution")
+    func eventAndWasmAcrossProcesses() async throws {
+        let processes = try await TracedProcesses.start("hot-trace-event")
+        defer { processes.terminate() }
+        let (receiver, runtime, serve, tenant) = (processes.receiver, processes.runtime, processes.serve, processes.tenant)
+        let manifest = #"""
+            {"hot.bundle.app": {event_handlers: {"order:placed": [{fn: "::remote/on-order"}]},
+                                webhooks: {"hooks": [{path: "/echo", fn: "::hooks/echo"}]}}}
+            """#
+        let upload = try await CallsTests().upload(tenant, manifest: manifest, entries: [("hooks.wat", WebhooksTests.echo)])
+        let buildId = try #require(upload.buildId, "upload answered \(upload.status): \(upload.message ?? "")")
+        #expect(try await tenant.send(.POST, "/v1/projects/app/builds/\(buildId)/deploy").status == 200)
+        let hook = try #require(await WebhooksTests.urls(tenant)["hooks/echo"])
+
+        let eventTrace = "0af7651916cd43dd8448eb211c80319c", hookTrace = "5e1f3a0d5f2a4b6c8d9e0f1a2b3c4d5e"
+        let published = try await WebhooksTests.send(.POST, serve.baseURL + "/v1/events", body: Data(#"{"event_type":"order:placed","event_data":{}}"#.utf8),
+                                                     headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(tenant.token)"),
+                                                               ("traceparent", "00-\(eventTrace)-\(Self.clientSpan)-01")])
+        #expect(published.status == 201)
+        let called = try await WebhooksTests.send(.POST, hook, body: Data(#"{"n":2}"#.utf8), headers: [
+            ("Content-Type", "application/json"), ("traceparent", "00-\(hookTrace)-\(Self.clientSpan)-01"),
+        ])
+        #expect(called.status == 200)
+        let received = try await runtime.run(1)
+
+        let spans = try await receiver.spans { spans in
+            let event = spans.filter { $0.traceId == eventTrace }.map(\.name)
+            let hook = spans.filter { $0.traceId == hookTrace }.map(\.name)
+            return ["publish order:placed", "route order:placed", "run ::remote/on-order", "runtime call"].allSatisfy(event.contains)
+                && ["webhook call ::hooks/echo", "run ::hooks/echo", "wasm execute"].allSatisfy(hook.contains)
+        }
+        func span(_ trace: String, _ name: String) throws -> ReceivedSpan {
+            let found = spans.first { $0.traceId == trace && $0.name == name }
+            return try #require(found, "\(spans)")
+        }
+        let request = try span(eventTrace, "POST /v1/events")
+        #expect(request.parentSpanId == Self.clientSpan)
+        let publish = try span(eventTrace, "publish order:placed")
+        #expect(publish.parentSpanId == request.spanId)
+        #expect(publish.attributes["hot.event_id"] == published.json?["data"]?["event_id"]?.stringValue)
+        // Routed by whichever process's worker took the event; run by the one with the runtime.
+        let route = try span(eventTrace, "route order:placed")
+        #expect(route.parentSpanId == publish.spanId)
+        #expect(route.attributes["hot.run_count"] == "1")
+        let run = try span(eventTrace, "run ::remote/on-order")
+        #expect(run.parentSpanId == route.spanId)
+        #expect(run.resource["hot.command"] == "worker")
+        #expect(run.attributes["hot.run_id"] == received.runId)
+        #expect(try span(eventTrace, "runtime call").parentSpanId == run.spanId)
+
+        let call = try span(hookTrace, "webhook call ::hooks/echo")
+        let wasmRun = try span(hookTrace, "run ::hooks/echo")
+        #expect(wasmRun.parentSpanId == call.spanId)
+        #expect(wasmRun.attributes["hot.runtime"] == "wasm")
+        let wasm = try span(hookTrace, "wasm execute")
+        #expect(wasm.parentSpanId == wasmRun.spanId)
+        #expect(wasm.attributes["hot.module"] == "hooks.wat")
+        try await processes.stop()
     }
 
     @Test("OTEL_TRACES_SAMPLER=always_off: requests are answered and nothing is exported, not even at shutdown")
@@ -171,6 +216,54 @@ struct TracingTests {
             return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)).map { Int($0) }
         }
         return nil
+    }
+}
+
+/// A `serve` process without a runtime and a `worker` process with one (`runtime`), on a database
+/// of their own, both exporting spans to `receiver`; `tenant` has a project `app` on `serve`.
+struct TracedProcesses {
+    var receiver: OTLPReceiver
+    var runtime: TestRuntime
+    var database: OwnDatabase
+    var dataDirectory: URL
+    var serve: ServeProcess
+    var worker: ServeProcess
+    var tenant: Tenant
+
+    static func start(_ prefix: String) async throws -> TracedProcesses {
+        let receiver = try await OTLPReceiver.start()
+        let runtime = try await TestRuntime.start(.succeed(result: ["status": 200, "body": "traced"]))
+        let database = try await OwnDatabase.make(prefix.replacingOccurrences(of: "-", with: "_"))
+        let dataDirectory = try ServeProcess.dataDirectory(prefix)
+        let tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "HOT_DATABASE_URL": database.url]
+        // The serving process has no HTTP runtime: such runs can only be run by the worker process.
+        let serve = try await ServeProcess.start(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": ""]) { $1 })
+        let worker: ServeProcess
+        do {
+            worker = try await ServeProcess.startWorker(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": runtime.url]) { $1 })
+        } catch {
+            serve.process.terminate()
+            throw error
+        }
+        let tenant = try await database.tenant(baseURL: serve.baseURL)
+        _ = try await tenant.createProject("app")
+        return TracedProcesses(receiver: receiver, runtime: runtime, database: database, dataDirectory: dataDirectory, serve: serve,
+                               worker: worker, tenant: tenant)
+    }
+
+    /// SIGTERM to whichever process still runs (a test that failed midway).
+    func terminate() {
+        for process in [serve.process, worker.process] where process.isRunning { process.terminate() }
+    }
+
+    /// Both processes stopped gracefully (exit 0), then the rest.
+    func stop() async throws {
+        #expect(try await worker.stop() == 0)
+        #expect(try await serve.stop() == 0)
+        await runtime.stop()
+        await receiver.stop()
+        await database.drop()
+        try? FileManager.default.removeItem(at: dataDirectory)
     }
 }
 
