@@ -143,7 +143,7 @@ struct TracingTests {
         try await processes.stop()
     }
 
-    @Test("OTEL_TRACES_SAMPLER=always_off: requests are answered and nothing is exported, not even at shutdown")
+    @Test("OTEL_TRACES_SAMPLER=always_off: requests are answered, nothing is exported (not even at shutdown), no tracer is installed")
     func samplingOff() async throws {
         let receiver = try await OTLPReceiver.start()
         let dataDirectory = try ServeProcess.dataDirectory("hot-trace-off")
@@ -156,10 +156,14 @@ struct TracingTests {
         for _ in 0..<5 {
             #expect(try await WebhooksTests.send(.GET, serve.baseURL + "/status").status == 200)
         }
+        // Tracing is off altogether: no counter, no trace ids in the log.
+        let metrics = String(decoding: try await WebhooksTests.send(.GET, serve.baseURL + "/metrics").body, as: UTF8.self)
+        #expect(!metrics.contains("hot_trace"))
         // A graceful stop exports whatever spans were queued: none.
         #expect(try await serve.stop() == 0)
         #expect(receiver.exports == 0)
         #expect(receiver.spans.isEmpty)
+        #expect(!(try String(contentsOf: serve.log, encoding: .utf8)).contains("trace_id="))
         await receiver.stop()
     }
 

@@ -23,7 +23,9 @@ public enum HotTracing {
     public static var isEnabled: Bool { enabled.load(ordering: .relaxed) }
 
     /// Whether `environment` asks for traces: an OTLP endpoint, and the SDK not disabled
-    /// (`OTEL_SDK_DISABLED=true`) nor its traces (`OTEL_TRACES_EXPORTER=none`).
+    /// (`OTEL_SDK_DISABLED=true`) nor its traces (`OTEL_TRACES_EXPORTER=none`), nor every span
+    /// sampled out (`OTEL_TRACES_SAMPLER=always_off`: no tracer at all rather than one that makes
+    /// nothing, so that sampling off costs nothing).
     public static func isRequested(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         func value(_ name: String) -> String? {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
@@ -32,6 +34,7 @@ public enum HotTracing {
         guard value("OTEL_EXPORTER_OTLP_ENDPOINT") != nil || value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nil else { return false }
         if value("OTEL_SDK_DISABLED")?.lowercased() == "true" { return false }
         if value("OTEL_TRACES_EXPORTER")?.lowercased() == "none" { return false }
+        if value("OTEL_TRACES_SAMPLER")?.lowercased() == "always_off" { return false }
         return true
     }
 
