@@ -15,6 +15,9 @@ import Tracing
 /// `isEnabled` (one relaxed atomic load) first, so an untraced server pays for nothing else.
 public enum HotTracing {
     private static let enabled = Atomic<Bool>(false)
+    /// The tracer `bootstrap` installed, asked directly: `InstrumentationSystem.tracer` looks through
+    /// its instruments (behind a lock) for a tracer at every span.
+    private static let installed = Mutex<(any Tracer)?>(nil)
     /// Spans the exporter could not deliver (the collector down or refusing) or had to drop (its queue
     /// full), as swift-otel's own log tells them (`SpanDropCounter`).
     static let droppedSpans = Atomic<Int>(0)
@@ -75,6 +78,7 @@ public enum HotTracing {
         do {
             let backend = try OTel.makeTracingBackend(configuration: configuration)
             InstrumentationSystem.bootstrap(backend.factory)
+            installed.withLock { $0 = backend.factory }
             service = backend.service
         } catch {
             throw HotConfiguration.Invalid(description: "OpenTelemetry tracing (OTEL_* variables): \(error)")
@@ -93,14 +97,17 @@ public enum HotTracing {
         _ name: @autoclosure () -> String, ofKind kind: SpanKind = .internal, context: InstrumentationContext? = nil,
         isolation: isolated (any Actor)? = #isolation, _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
-        guard isEnabled else { return try await body(nil) }
-        return try await withSpan(name(), context: context ?? .current ?? .topLevel, ofKind: kind, isolation: isolation) { span in
-            do {
-                return try await body(span)
-            } catch {
-                span.setStatus(.init(code: .error))
-                throw error
+        guard let span = start(name(), ofKind: kind, context: context) else { return try await body(nil) }
+        defer { span.end() }
+        do {
+            return try await InstrumentationContext.$current.withValue(span.context) {
+                // An unsampled span records nothing: its attributes would be work thrown away.
+                try await body(span.isRecording ? span : nil)
             }
+        } catch {
+            span.recordError(error)
+            span.setStatus(.init(code: .error))
+            throw error
         }
     }
 
@@ -109,8 +116,8 @@ public enum HotTracing {
         _ name: @autoclosure () -> String, ofKind kind: SpanKind = .internal, context: InstrumentationContext? = nil,
         at start: DefaultTracerClock.Instant? = nil
     ) -> (any Span)? {
-        guard isEnabled else { return nil }
-        return startSpan(name(), at: start ?? DefaultTracerClock.now, context: context ?? .current ?? .topLevel, ofKind: kind)
+        guard isEnabled, let tracer = installed.withLock({ $0 }) else { return nil }
+        return tracer.startSpan(name(), context: context ?? .current ?? .topLevel, ofKind: kind, at: start ?? DefaultTracerClock.now)
     }
 
     /// Now, as spans start and end (for a span started after the fact, at a time noted before).

@@ -15,21 +15,21 @@ struct RequestTracingMiddleware: RouterMiddleware {
         var parent = InstrumentationContext.topLevel
         InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HTTPFieldsCarrier())
         let method = request.method.rawValue
-        let span = startSpan(method, context: parent, ofKind: .server)
+        guard let span = HotTracing.start(method, ofKind: .server, context: parent) else { return try await next(request, context) }
         defer { span.end() }
-        span.updateAttributes { attributes in
-            attributes["http.request.method"] = method
-            // A webhook's token (its last segment) stays out, as it does of the access log.
-            attributes["url.path"] = APIMiddleware.loggedPath(request.uri.path)
-            attributes["hot.request_id"] = context.requestIdText
-        }
         do {
             let response = try await InstrumentationContext.$current.withValue(span.context) {
                 try await next(request, context)
             }
+            // An unsampled span records nothing: no attributes to make.
+            guard span.isRecording else { return response }
             let route = context.endpointPath
             if let route { span.operationName = "\(method) \(route)" }
             span.updateAttributes { attributes in
+                attributes["http.request.method"] = method
+                // A webhook's token (its last segment) stays out, as it does of the access log.
+                attributes["url.path"] = APIMiddleware.loggedPath(request.uri.path)
+                attributes["hot.request_id"] = context.requestIdText
                 attributes["http.route"] = route
                 attributes["http.response.status_code"] = Int(response.status.code)
             }
