@@ -2,7 +2,6 @@ import Foundation
 import HotImpl
 import HotRuntime
 import HotTestSupport
-import PostgresNIO
 import Testing
 
 /// OpenTelemetry traces (docs/configuration.md, "Tracing") from real `hot-server` processes to an
@@ -220,86 +219,5 @@ struct TracingTests {
             return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)).map { Int($0) }
         }
         return nil
-    }
-}
-
-/// A `serve` process without a runtime and a `worker` process with one (`runtime`), on a database
-/// of their own, both exporting spans to `receiver`; `tenant` has a project `app` on `serve`.
-struct TracedProcesses {
-    var receiver: OTLPReceiver
-    var runtime: TestRuntime
-    var database: OwnDatabase
-    var dataDirectory: URL
-    var serve: ServeProcess
-    var worker: ServeProcess
-    var tenant: Tenant
-
-    static func start(_ prefix: String) async throws -> TracedProcesses {
-        let receiver = try await OTLPReceiver.start()
-        let runtime = try await TestRuntime.start(.succeed(result: ["status": 200, "body": "traced"]))
-        let database = try await OwnDatabase.make(prefix.replacingOccurrences(of: "-", with: "_"))
-        let dataDirectory = try ServeProcess.dataDirectory(prefix)
-        let tracing = ["OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "HOT_DATABASE_URL": database.url]
-        // The serving process has no HTTP runtime: such runs can only be run by the worker process.
-        let serve = try await ServeProcess.start(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": ""]) { $1 })
-        let worker: ServeProcess
-        do {
-            worker = try await ServeProcess.startWorker(dataDirectory, environment: tracing.merging(["HOT_RUNTIME_URL": runtime.url]) { $1 })
-        } catch {
-            serve.process.terminate()
-            throw error
-        }
-        let tenant = try await database.tenant(baseURL: serve.baseURL)
-        _ = try await tenant.createProject("app")
-        return TracedProcesses(receiver: receiver, runtime: runtime, database: database, dataDirectory: dataDirectory, serve: serve,
-                               worker: worker, tenant: tenant)
-    }
-
-    /// SIGTERM to whichever process still runs (a test that failed midway).
-    func terminate() {
-        for process in [serve.process, worker.process] where process.isRunning { process.terminate() }
-    }
-
-    /// Both processes stopped gracefully (exit 0), then the rest.
-    func stop() async throws {
-        #expect(try await worker.stop() == 0)
-        #expect(try await serve.stop() == 0)
-        await runtime.stop()
-        await receiver.stop()
-        await database.drop()
-        try? FileManager.default.removeItem(at: dataDirectory)
-    }
-}
-
-/// A database of a test's own on the shared test cluster (migrated), for processes that must share
-/// it without the in-process test server's workers taking their runs.
-struct OwnDatabase: Sendable {
-    var name: String
-    var url: String
-    var server: TestServer.Running
-
-    static func make(_ prefix: String) async throws -> OwnDatabase {
-        let server = try await TestServer.shared.running()
-        let name = "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-        try await server.database.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: server.logger)
-        var components = try #require(URLComponents(string: server.databaseURL))
-        components.path = "/\(name)"
-        return OwnDatabase(name: name, url: try #require(components.string), server: server)
-    }
-
-    /// A tenant of its default env, with a key made by the CLI, on the server at `baseURL`.
-    func tenant(baseURL: String) async throws -> Tenant {
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOT_DATABASE_URL"] = url
-        environment["HOT_LOG_LEVEL"] = "error"
-        let key = try await ChildProcess.run(CommandLineTests.executable, ["keys", "create", "--name", "test"], environment: environment)
-        let token = try #require(key.stdout.split(separator: "\n").last.map(String.init), "keys create: \(key.stderr)")
-        var server = server
-        server.baseURL = baseURL
-        return Tenant(server: server, envId: UUID(), envName: "development", token: token, keyId: UUID())
-    }
-
-    func drop() async {
-        _ = try? await server.database.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: server.logger)
     }
 }
