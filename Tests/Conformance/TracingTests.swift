@@ -213,6 +213,22 @@ struct TracingTests {
         #expect(try await serve.stop() == 0)
     }
 
+    @Test("what the exporter lacks (gRPC, the B3 propagator, the X-Ray sampler) is refused at start with a reason, exit 64, not a crash",
+          arguments: [
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (got grpc)"),
+            ("OTEL_PROPAGATORS", "tracecontext,baggage", "OTEL_PROPAGATORS: baggage not supported"),
+            ("OTEL_TRACES_SAMPLER", "xray", "OTEL_TRACES_SAMPLER=xray is not supported"),
+          ])
+    func unsupportedRefused(variable: String, value: String, reason: String) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:1"
+        environment[variable] = value
+        environment["HOT_DATA_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("hot-otel-\(UUID().lowercased)").path
+        let output = try await ChildProcess.run(CommandLineTests.executable, ["serve", "--port", "0"], environment: environment)
+        #expect(output.status == 64)
+        #expect(output.stderr.contains(reason), "\(output.stderr)")
+    }
+
     /// A counter's value in Prometheus text (its unlabelled sample).
     static func counter(_ name: String, in text: String) -> Int? {
         for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {

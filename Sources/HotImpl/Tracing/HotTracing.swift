@@ -58,6 +58,7 @@ public enum HotTracing {
         command: String, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
     ) throws -> (any Service)? {
         guard isRequested(environment) else { return nil }
+        try refuseUnsupported(environment)
         var configuration = OTel.Configuration.default
         // Only traces: metrics stay with Prometheus (`GET /metrics`), logs with stderr.
         configuration.metrics.enabled = false
@@ -88,6 +89,35 @@ public enum HotTracing {
             "endpoint": .string(environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] ?? environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? ""),
         ])
         return service
+    }
+
+    /// swift-otel 1.6 stops the process (a fatal error) when asked for what it does not have: gRPC
+    /// without its OTLPGRPC trait (which this build leaves out), the Jaeger-remote and X-Ray samplers,
+    /// propagators other than W3C trace context. Refused here instead, with a reason.
+    static func refuseUnsupported(_ environment: [String: String]) throws {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        for name in ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"] {
+            guard let protocolName = value(name) else { continue }
+            guard protocolName == "http/protobuf" || protocolName == "http/json" else {
+                throw HotConfiguration.Invalid(
+                    description: "\(name) must be http/protobuf or http/json (got \(protocolName)); this build exports OTLP over HTTP only")
+            }
+            break
+        }
+        if let sampler = value("OTEL_TRACES_SAMPLER"), ["jaeger_remote", "parentbased_jaeger_remote", "xray"].contains(sampler.lowercased()) {
+            throw HotConfiguration.Invalid(description: "OTEL_TRACES_SAMPLER=\(sampler) is not supported; use always_on, traceidratio or their parentbased_ forms")
+        }
+        if let propagators = value("OTEL_PROPAGATORS") {
+            let unsupported = propagators.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !["tracecontext", "none", ""].contains($0.lowercased()) }
+            guard unsupported.isEmpty else {
+                throw HotConfiguration.Invalid(
+                    description: "OTEL_PROPAGATORS: \(unsupported.joined(separator: ", ")) not supported; only tracecontext (W3C traceparent, tracestate)")
+            }
+        }
     }
 
     /// Runs `body` in a span named `name` (a child of the task's current span, or of `context`),
