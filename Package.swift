@@ -36,6 +36,11 @@ let package = Package(
         // The embedded WebAssembly runtime (docs/handlers.md). Pinned exactly: its API changes between
         // minor versions, and the store's memory limiter is reached through an SPI (WasmRuntime.swift).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
+        // OpenTelemetry traces (docs/configuration.md, "Tracing"): the Tracing API (its Instrumentation module holds
+        // the context that replaced swift-service-context's), and swift-otel as its OTLP/HTTP exporter. Only the OTLPHTTP trait: the default OTLPGRPC trait would
+        // build grpc-swift and its HTTP/2 stack.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // The generator: spec/openapi.yaml in, Swift source out (parse → translate → render).
@@ -134,6 +139,9 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             resources: [.copy("Migrations")]
         ),
@@ -144,6 +152,8 @@ let package = Package(
                 "HotRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // The tracing exporter's service, handed to the process's group.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // scripts/bench's ceiling for GET /status: the same JSON from a bare Hummingbird endpoint.

@@ -66,7 +66,7 @@ public struct APIMiddleware: RouterMiddleware {
 
     /// The path as logs show it: a webhook's token (its last segment, which lets anyone call it) is
     /// left out.
-    static func loggedPath(_ path: String) -> String {
+    public static func loggedPath(_ path: String) -> String {
         guard path.hasPrefix("/webhook/"), let slash = path.lastIndex(of: "/") else { return path }
         return path[...slash] + "…"
     }

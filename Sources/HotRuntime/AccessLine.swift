@@ -15,6 +15,8 @@ public struct AccessLine: Sendable {
     /// The message, and the source (the module `Logger.info` would name for `APIMiddleware`).
     public static let message: Logger.Message = "request"
     public static let source = "HotRuntime"
+    /// The keys of the line: `metadata`'s, and the request id the logger carries.
+    public static let keys: Set<String> = ["duration_ms", "method", "path", "request_id", "status"]
 
     public init(method: String, path: String, status: Int, duration: Duration) {
         self.method = method

@@ -169,25 +169,48 @@ public struct HotLogHandler: LogHandler {
     /// A request's access line: what `log(event:)` writes for
     /// `info(AccessLine.message, metadata: access.metadata, source: AccessLine.source)`, made straight
     /// into bytes when the logger's metadata is the request id alone (as `HotRequestContext` makes
-    /// it): no dictionary, no sort, no value strings. Otherwise through `log(event:)`'s path.
+    /// it), with what the metadata provider gives (a span's `trace_id`, `span_id`) merged in: no
+    /// dictionary of the line's own, no sort but of the provider's few keys, no value strings.
+    /// Otherwise through `log(event:)`'s path.
     public func log(_ access: AccessLine) {
         guard logLevel <= .info else { return }
-        guard metadataProvider == nil, metadata.count == 1, let requestId = metadata.first, requestId.key == "request_id" else {
+        let provided = metadataProvider?.get() ?? [:]
+        guard metadata.count == 1, let requestId = metadata.first, requestId.key == "request_id",
+              !provided.keys.contains(where: AccessLine.keys.contains)
+        else {
             write(level: .info, message: AccessLine.message.description, explicit: access.metadata, source: AccessLine.source)
             return
         }
+        let extra = provided.count < 2 ? Array(provided) : provided.sorted { $0.key < $1.key }
+        var next = extra.startIndex
+        /// The provider's entries that sort before `key` (nil: all that are left).
+        func appendProvided(before key: String?, to line: inout [UInt8]) {
+            while next < extra.endIndex, key.map({ extra[next].key < $0 }) ?? true {
+                line.append(UInt8(ascii: " "))
+                line.appendUTF8(extra[next].key)
+                line.append(UInt8(ascii: "="))
+                Self.append(extra[next].value, to: &line)
+                next += 1
+            }
+        }
         // The keys in their sorted order: duration_ms, method, path, request_id, status.
-        var line = Self.head(date: Date(), level: .info, label: label, capacity: 192 + access.path.utf8.count)
+        var line = Self.head(date: Date(), level: .info, label: label, capacity: 192 + access.path.utf8.count + 96 * extra.count)
+        appendProvided(before: "duration_ms", to: &line)
         line.appendUTF8(" duration_ms=")
         access.appendDuration(to: &line)
+        appendProvided(before: "method", to: &line)
         line.appendUTF8(" method=")
         line.appendUTF8(access.method)
+        appendProvided(before: "path", to: &line)
         line.appendUTF8(" path=")
         line.appendUTF8(access.path)
+        appendProvided(before: "request_id", to: &line)
         line.appendUTF8(" request_id=")
         Self.append(requestId.value, to: &line)
+        appendProvided(before: "status", to: &line)
         line.appendUTF8(" status=")
         line.appendDecimal(Int64(access.status))
+        appendProvided(before: nil, to: &line)
         Self.appendTail(source: AccessLine.source, message: AccessLine.message.description, to: &line)
         sink.append(line)
     }

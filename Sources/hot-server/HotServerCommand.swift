@@ -3,6 +3,7 @@ import Foundation
 import HotImpl
 import HotRuntime
 import Logging
+import ServiceLifecycle
 
 @main
 struct HotServerCommand: AsyncParsableCommand {
@@ -19,8 +20,12 @@ struct HotServerCommand: AsyncParsableCommand {
 struct Setup {
     let configuration: HotConfiguration
     let logger: Logger
+    /// The exporter of OpenTelemetry spans, when the environment configures one and the command
+    /// traces (`serve`, `worker`).
+    var tracing: (any Service)?
 
-    static func make() throws -> Setup {
+    /// `tracing`: the command's name, when it traces.
+    static func make(tracing command: String? = nil) throws -> Setup {
         let configuration: HotConfiguration
         do {
             configuration = try HotConfiguration.fromEnvironment()
@@ -31,9 +36,21 @@ struct Setup {
         // Lines are written by a thread of their own, in batches (no request waits on stderr),
         // until the command's work is done (`runReportingFailure`); whatever is queued is written
         // at exit too, should the process end another way.
-        LoggingSystem.bootstrap { label in HotLogHandler(label: label, level: level) }
+        // While a span is active, lines carry its trace_id and span_id.
+        let traced = command != nil && HotTracing.isRequested()
+        LoggingSystem.bootstrap({ label, provider in HotLogHandler(label: label, level: level, metadataProvider: provider) },
+                                metadataProvider: traced ? HotTracing.logMetadataProvider : nil)
         atexit { LogSink.standardError.flush() }
-        return Setup(configuration: configuration, logger: Logger(label: "hot-server"))
+        let logger = Logger(label: "hot-server")
+        var setup = Setup(configuration: configuration, logger: logger)
+        if let command {
+            do {
+                setup.tracing = try HotTracing.bootstrap(command: command, logger: logger)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        return setup
     }
 }
 
@@ -70,9 +87,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        let setup = try Setup.make()
+        let setup = try Setup.make(tracing: "serve")
         try await runReportingFailure {
-            let options = HotProcess.Options(http: (host, port), metrics: metrics.listener) { bound in
+            let options = HotProcess.Options(http: (host, port), metrics: metrics.listener, tracing: setup.tracing) { bound in
                 setup.logger.info("hot-server listening", metadata: ["address": .string("http://\(host):\(bound)")])
             }
             try await HotProcess.run(setup.configuration, options: options, logger: setup.logger)
@@ -103,11 +120,12 @@ struct Worker: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let setup = try Setup.make()
+        let setup = try Setup.make(tracing: "worker")
         try await runReportingFailure {
             setup.logger.info("worker started", metadata: ["workers": .stringConvertible(workers)])
             try await HotProcess.run(
-                setup.configuration, options: .init(http: nil, workers: workers, metrics: metrics.listener), logger: setup.logger)
+                setup.configuration, options: .init(http: nil, workers: workers, metrics: metrics.listener, tracing: setup.tracing),
+                logger: setup.logger)
         }
     }
 }

@@ -112,6 +112,34 @@ struct LogSinkTests {
         ])
     }
 
+    @Test("with a metadata provider (a span's trace_id and span_id), the access line written straight is still the one swift-log makes")
+    func accessLineWithProvider() throws {
+        let (direct, logged) = (try Pipe2(), try Pipe2())
+        let (directSink, loggedSink) = (LogSink(fileDescriptor: direct.write), LogSink(fileDescriptor: logged.write))
+        // Keys before, between and after the line's own.
+        let provider = Logger.MetadataProvider { ["trace_id": "4bf9", "span_id": "00f0", "trace_flags": "1", "a": "first", "zz": "last"] }
+        var handler = HotLogHandler(label: "hot-server", level: .info, sink: directSink, metadataProvider: provider)
+        handler.metadata = ["request_id": "0190-r1"]
+        var logger = Logger(label: "hot-server") { HotLogHandler(label: $0, level: .info, sink: loggedSink, metadataProvider: provider) }
+        logger[metadataKey: "request_id"] = "0190-r1"
+        let access = AccessLine(method: "GET", path: "/v1/env", status: 200, duration: .microseconds(1234))
+        handler.log(access)
+        logger.info(AccessLine.message, metadata: access.metadata, source: AccessLine.source)
+        // A provider with nothing to say (no span active): the plain line.
+        let quiet = HotLogHandler(label: "hot-server", level: .info, sink: directSink, metadataProvider: Logger.MetadataProvider { [:] })
+        var quietHandler = quiet
+        quietHandler.metadata = ["request_id": "0190-r1"]
+        quietHandler.log(access)
+        directSink.flush()
+        loggedSink.flush()
+        let lines = direct.available().split(separator: "\n").map(Self.withoutTimestamp)
+        #expect(lines.first == logged.available().split(separator: "\n").map(Self.withoutTimestamp).first)
+        #expect(lines == [
+            " info hot-server: a=first duration_ms=1.234 method=GET path=/v1/env request_id=0190-r1 span_id=00f0 status=200 trace_flags=1 trace_id=4bf9 zz=last [HotRuntime] request",
+            " info hot-server: duration_ms=1.234 method=GET path=/v1/env request_id=0190-r1 status=200 [HotRuntime] request",
+        ])
+    }
+
     @Test("an error line is written before log returns; lower ones are by flush")
     func errorsAreWrittenAtOnce() throws {
         let pipe = try Pipe2()

@@ -12,6 +12,8 @@ extension TestRuntime {
         /// The `Authorization` header, if any.
         public let authorization: String?
         public let contentType: String?
+        /// The W3C `traceparent` header, if any (sent when the server traces).
+        public let traceparent: String?
 
         public var runId: String? { body["run_id"]?.stringValue }
         public var runType: String? { body["run_type"]?.stringValue }

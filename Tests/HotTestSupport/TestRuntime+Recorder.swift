@@ -23,11 +23,11 @@ extension TestRuntime {
 
         var runs: [ReceivedRun] { state.withLock { $0.runs } }
 
-        func record(body: Data, authorization: String?, contentType: String?) -> ReceivedRun {
+        func record(body: Data, authorization: String?, contentType: String?, traceparent: String? = nil) -> ReceivedRun {
             let (run, ready) = state.withLock { state in
                 let run = ReceivedRun(
                     number: state.runs.count + 1, body: (try? JSONValue.parse(body)) ?? .null, rawBody: body,
-                    authorization: authorization, contentType: contentType)
+                    authorization: authorization, contentType: contentType, traceparent: traceparent)
                 state.runs.append(run)
                 let ready = state.waiters.filter { $0.value.number <= run.number }
                 for id in ready.keys { state.waiters[id] = nil }

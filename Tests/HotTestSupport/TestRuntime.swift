@@ -50,7 +50,7 @@ public final class TestRuntime: Sendable {
             let body = try await request.body.collect(upTo: 64 << 20)
             let run = recorder.record(
                 body: Data(body.readableBytesView), authorization: request.headers[.authorization],
-                contentType: request.headers[.contentType])
+                contentType: request.headers[.contentType], traceparent: request.headers[HTTPField.Name("traceparent")!])
             return try await respond(await handler(run), stopped: stopped)
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

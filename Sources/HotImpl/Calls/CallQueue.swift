@@ -3,6 +3,7 @@ import Generated
 import HotRuntime
 import Logging
 import PostgresNIO
+import Tracing
 
 /// Calls made through a webhook or an MCP tool (docs/calls.md): the `hot:call` event, already
 /// routed to the function the endpoint names (its build, not whichever project declares the same
@@ -50,6 +51,22 @@ public struct CallQueue: Sendable {
     /// Queues the call of `target` with `args` and waits up to `timeout` for its run's outcome.
     public func call(envId: UUID, target: ServiceStore.Target, args: [JSONValue], caller: Caller, timeout: Duration,
                      logger: Logger) async throws -> (runId: UUID, outcome: Outcome) {
+        // Traced as `webhook call <fn>` (or `mcp call`): the run, wherever it is claimed, is its child.
+        try await HotTracing.span("\(caller.via) call \(target.ns)/\(target.var)") { span in
+            span?.updateAttributes { attributes in
+                attributes["hot.via"] = caller.via
+                attributes["hot.service"] = caller.service
+                attributes["hot.function"] = "\(target.ns)/\(target.var)"
+            }
+            let (runId, outcome) = try await callTraced(envId: envId, target: target, args: args, caller: caller, timeout: timeout, logger: logger)
+            span?.attributes["hot.run_id"] = runId.lowercased
+            span?.attributes["hot.outcome"] = Self.name(of: outcome)
+            return (runId, outcome)
+        }
+    }
+
+    private func callTraced(envId: UUID, target: ServiceStore.Target, args: [JSONValue], caller: Caller, timeout: Duration,
+                            logger: Logger) async throws -> (runId: UUID, outcome: Outcome) {
         let streamId = UUID.v7()
         let runId = UUID.v7()
         // Subscribed before the run exists: its end cannot be missed.
@@ -59,15 +76,18 @@ public struct CallQueue: Sendable {
         logger.info("call queued", metadata: [
             "run_id": .string(runId.lowercased), "via": .string(caller.via), "service": .string(caller.service), "fn": "\(target.ns)/\(target.var)",
         ])
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { await self.outcome(of: runId, in: subscription) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
+        // The wait on the live feed for the run's end, as a span of its own.
+        let outcome = await HotTracing.span("await run outcome") { _ in
+            await withTaskGroup(of: Outcome?.self) { group in
+                group.addTask { await self.outcome(of: runId, in: subscription) }
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                // The first to answer: the outcome, or the timeout's nil.
+                return await group.next() ?? nil
             }
-            defer { group.cancelAll() }
-            // The first to answer: the outcome, or the timeout's nil.
-            return await group.next() ?? nil
         }
         if let outcome { return (runId, outcome) }
         // A last look: the run may have ended as the wait did.
@@ -80,17 +100,21 @@ public struct CallQueue: Sendable {
         let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
         let callerText = String(decoding: try caller.json.serialized(), as: UTF8.self)
         let eventId = UUID.v7()
+        // The call's span: the run continues it in whichever process claims it.
+        let trace = TraceContext.current
         try await database.transaction { [pubsub] connection in
             let logger = database.logger
             try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(envId))", logger: logger)
             try await connection.query("""
-                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data, caller, routed_at)
-                VALUES (\(eventId), \(envId), \(streamId), \(FunctionCall.eventType), \(dataText)::jsonb, \(callerText)::jsonb, now())
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data, caller, routed_at, traceparent, tracestate)
+                VALUES (\(eventId), \(envId), \(streamId), \(FunctionCall.eventType), \(dataText)::jsonb, \(callerText)::jsonb, now(),
+                        \(trace?.traceparent), \(trace?.tracestate))
                 """, logger: logger)
             try await connection.query("""
-                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module)
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module,
+                                 traceparent, tracestate)
                 VALUES (\(runId), \(envId), \(target.projectId), \(target.buildId), \(streamId), \(eventId), 'call', 'queued',
-                        \(target.ns), \(target.var), \(target.metaJSON)::jsonb, \(target.module))
+                        \(target.ns), \(target.var), \(target.metaJSON)::jsonb, \(target.module), \(trace?.traceparent), \(trace?.tracestate))
                 """, logger: logger)
             try await connection.query("INSERT INTO run_job (run_id, embedded) VALUES (\(runId), \(target.module != nil))", logger: logger)
             try await pubsub.publish(.init(envId: envId, streamId: streamId, EnvStreamCreatedEvent.created(streamId, in: envId)),
@@ -133,6 +157,16 @@ public struct CallQueue: Sendable {
         let rows = try await database.query("SELECT status, result::text FROM run WHERE run_id = \(runId)").all((String, String?).self)
         guard let (status, resultText) = rows.first else { return nil }
         return Self.outcome(status: status, result: try resultText.map { try JSONValue.parse(Data($0.utf8)) } ?? .null)
+    }
+
+    /// The outcome's name, as spans show it.
+    static func name(of outcome: Outcome) -> String {
+        switch outcome {
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .cancelled: "cancelled"
+        case .pending: "pending"
+        }
     }
 
     /// A Hot function's `{"$ok": value}` is its value, as the official SDK's callHot reads it.

@@ -11,6 +11,8 @@ public final class MetricsEndpoint: Sendable {
     let credentialCache: CredentialCache?
     /// Credential-cache counts already added to the counters (the cache keeps running totals).
     private let reported = Mutex((hits: 0, misses: 0, evictions: 0))
+    /// Dropped spans already added to their counter.
+    private let reportedDroppedSpans = Mutex(0)
 
     /// Counts an answered request by method, route template and final status, with its duration.
     var observer: APIMiddleware.Observer {
@@ -48,6 +50,17 @@ public final class MetricsEndpoint: Sendable {
                 .increment(by: Int64(max(0, misses)))
             metrics.registry.makeCounter(name: "hot_credential_cache_evictions_total", help: "Cached credentials dropped on a change")
                 .increment(by: Int64(max(0, evictions)))
+        }
+        if HotTracing.isEnabled {
+            // Only while tracing is on: an untraced server's /metrics is as it was.
+            let dropped = HotTracing.droppedSpans.load(ordering: .relaxed)
+            let new = reportedDroppedSpans.withLock { reported in
+                defer { reported = dropped }
+                return dropped - reported
+            }
+            metrics.registry.makeCounter(name: "hot_trace_spans_dropped_total",
+                                         help: "Spans not exported: the OTLP collector unreachable, refusing or too slow, or the export queue full")
+                .increment(by: Int64(max(0, new)))
         }
         let runsHelp = "Runs in the queue: waiting for a worker, or running under a lease"
         let expiredHelp = "Runs whose worker's lease ran out (to be run again)"

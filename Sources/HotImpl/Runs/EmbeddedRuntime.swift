@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Synchronization
+import Tracing
 
 /// Executes runs whose build carries a WebAssembly module for their function, inside the process
 /// (docs/handlers.md): the module's `_start` with `argv = [<var>]`, the environment `HOT_RUN_ID`,
@@ -27,8 +28,19 @@ public struct EmbeddedRuntime: Sendable {
     }
 
     /// Runs `request` with the module stored under `path` with its build.
+    /// Traced as `wasm execute`, with the module's path.
     public func execute(_ request: RuntimeRequest, module path: String,
                         onData: @escaping @Sendable (RuntimeData) async -> Void) async -> RuntimeOutcome {
+        await HotTracing.span("wasm execute") { span in
+            span?.attributes["hot.module"] = path
+            let outcome = await run(request, module: path, onData: onData)
+            if case .failed = outcome { span?.setStatus(.init(code: .error)) }
+            return outcome
+        }
+    }
+
+    private func run(_ request: RuntimeRequest, module path: String,
+                     onData: @escaping @Sendable (RuntimeData) async -> Void) async -> RuntimeOutcome {
         let runId = request.runId.lowercased
         let module: WasmModule
         do {

@@ -3,6 +3,7 @@ import Foundation
 import HotRuntime
 import Logging
 import NIOCore
+import Tracing
 
 /// Executes runs over the HTTP runtime protocol (docs/runtime-protocol.md): `POST url` with the
 /// run as JSON, answered by an NDJSON stream of `data` lines ended by a `result` or `error` line, or by a
@@ -61,7 +62,19 @@ public struct HTTPRuntime: Runtime {
         self.logger = logger
     }
 
+    /// Traced as `runtime call`. AsyncHTTPClient (its shared client, made after `HotTracing.bootstrap`
+    /// installed the tracer) adds the HTTP request's own client span under it and sends that span's
+    /// context as `traceparent`, so the runtime's spans continue the trace.
     public func execute(_ request: RuntimeRequest, onData: @escaping @Sendable (RuntimeData) async -> Void) async -> RuntimeOutcome {
+        await HotTracing.span("runtime call") { span in
+            span?.attributes["server.address"] = URL(string: url)?.host
+            let outcome = await call(request, onData: onData)
+            if case .failed = outcome { span?.setStatus(.init(code: .error)) }
+            return outcome
+        }
+    }
+
+    private func call(_ request: RuntimeRequest, onData: @escaping @Sendable (RuntimeData) async -> Void) async -> RuntimeOutcome {
         let started = ContinuousClock.now
         let runId = request.runId.lowercased
         let body: Data

@@ -1,8 +1,10 @@
 import Foundation
 import HotRuntime
+import Instrumentation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// The process's workers: each routes events into runs, claims runs and executes them: in the
 /// embedded WebAssembly runtime when the run's build carries a module for its function, else in the
@@ -84,12 +86,17 @@ public struct WorkerPool: Service {
                 // A worker with a runtime claims a run in its routing transaction.
                 let claimant = runtime != nil || embedded != nil
                     ? LeaseQueue.Claimant(worker: worker, lease: configuration.lease, embeddedOnly: runtime == nil) : nil
+                let routingStart = HotTracing.isEnabled ? HotTracing.now : nil
                 let routing = try await router.route(claimingWith: claimant.map { (queue, $0) })
                 busy = routing.events > 0
                 if let claimed = routing.claimed {
                     busy = true
                     if let claim = try await queue.prepare(claimed, worker: worker, contexts: contexts) {
-                        await execute(claim, worker: worker)
+                        if let routingStart {
+                            await traced(claim, claimedSince: routingStart, worker: worker)
+                        } else {
+                            await execute(claim, worker: worker)
+                        }
                     }
                 }
             } catch is CancellationError {
@@ -101,8 +108,42 @@ public struct WorkerPool: Service {
         }
     }
 
-    /// Runs one claimed run, renewing its lease meanwhile, and records the outcome.
-    func execute(_ claim: LeaseQueue.Claim, worker: String) async {
+    /// Runs one claimed run as `execute` does, in its span (`run <fn>`): a child of the span that
+    /// queued it (a request's, a schedule's, in whichever process) when its trace was stored, with
+    /// its claim (since `start`, when the routing transaction that claimed it began) as a first child.
+    func traced(_ claim: LeaseQueue.Claim, claimedSince start: DefaultTracerClock.Instant, worker: String) async {
+        let request = claim.request
+        let function = "\(request.handler.ns)/\(request.handler.var)"
+        guard let span = HotTracing.start("run \(function)", ofKind: .consumer, context: claim.trace?.context ?? .topLevel, at: start) else {
+            await execute(claim, worker: worker)
+            return
+        }
+        span.updateAttributes { attributes in
+            attributes["hot.run_id"] = request.runId.lowercased
+            attributes["hot.run_type"] = request.runType
+            attributes["hot.function"] = function
+            attributes["hot.attempt"] = claim.attempt
+            attributes["hot.runtime"] = claim.module == nil ? "http" : "wasm"
+            attributes["hot.worker"] = worker
+        }
+        HotTracing.start("claim", context: span.context, at: start)?.end()
+        let outcome = await InstrumentationContext.$current.withValue(span.context) {
+            await execute(claim, worker: worker)
+        }
+        switch outcome {
+        case .succeeded?: span.attributes["hot.outcome"] = "succeeded"
+        case .failed?:
+            span.attributes["hot.outcome"] = "failed"
+            span.setStatus(.init(code: .error))
+        case nil: span.attributes["hot.outcome"] = "interrupted"
+        }
+        span.end()
+    }
+
+    /// Runs one claimed run, renewing its lease meanwhile, and records the outcome; nil when the
+    /// run was stopped midway (given back to the queue).
+    @discardableResult
+    func execute(_ claim: LeaseQueue.Claim, worker: String) async -> RuntimeOutcome? {
         let request = claim.request
         let queue = self.queue
         // A call's run logs the id of the request that made it (a webhook's or a tool's).
@@ -165,7 +206,7 @@ public struct WorkerPool: Service {
                     "run_id": .string(request.runId.lowercased), "error": "\(error)",
                 ])
             }
-            return
+            return nil
         }
         do {
             // Each retry waits twice as long as the one before.
@@ -182,6 +223,7 @@ public struct WorkerPool: Service {
             // The lease runs out and another worker runs it again: at least once.
             logger.error("could not record a run's outcome", metadata: ["run_id": .string(request.runId.lowercased), "error": "\(error)"])
         }
+        return outcome
     }
 }
 

@@ -84,6 +84,9 @@ public enum HotApplication {
 
     public static func router(_ environment: Environment, buildInfo: HotService.BuildInfo) -> Router<HotRequestContext> {
         let router = Router(context: HotRequestContext.self)
+        // Outside the API's layer, so the span holds the request's whole answer and its log lines;
+        // absent (no layer, no cost) unless tracing is on.
+        if HotTracing.isEnabled { router.add(middleware: RequestTracingMiddleware()) }
         router.add(middleware: APIMiddleware(operations: OperationTable.all, classify: StoreError.answer(for:), observe: environment.metrics?.observer))
         let service = HotService(
             database: environment.database, buildInfo: buildInfo, secrets: environment.secrets,

@@ -16,13 +16,16 @@ public enum HotProcess {
         public var workers: Int
         /// Where `GET /metrics` is also served, without credentials (`--metrics-port`).
         public var metrics: (host: String, port: Int)?
+        /// The exporter of OpenTelemetry spans (`HotTracing.bootstrap`), when tracing is on.
+        public var tracing: (any Service)?
         public var onServerRunning: @Sendable (Int) async -> Void
 
         public init(http: (host: String, port: Int)?, workers: Int = 2, metrics: (host: String, port: Int)? = nil,
-                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
+                    tracing: (any Service)? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) {
             self.http = http
             self.workers = workers
             self.metrics = metrics
+            self.tracing = tracing
             self.onServerRunning = onServerRunning
         }
     }
@@ -77,6 +80,10 @@ public enum HotProcess {
                 services.append(FeedCloser(hub: pubsub.hub))
             } else if runtime == nil {
                 logger.notice("no HOT_RUNTIME_URL: this worker runs functions with WebAssembly modules; the others wait for a worker with an HTTP runtime")
+            }
+            if let tracing = options.tracing {
+                // First: stopped last, it exports what the others traced while shutting down.
+                services.insert(tracing, at: 0)
             }
             if let listener = options.metrics {
                 services.append(AfterReady(ready, HotApplication.metricsServer(metricsEndpoint, host: listener.host, port: listener.port, logger: logger)))

@@ -1,7 +1,9 @@
 import Foundation
 import HotRuntime
+import Instrumentation
 import Logging
 import PostgresNIO
+import Tracing
 
 /// The pool and logger every store shares.
 ///
@@ -26,10 +28,13 @@ public struct Database: Sendable {
     }
 
     /// Runs `query` on a pooled connection and gives its rows, read whole.
+    ///
+    /// Traced (within a request's or a run's span) as a client span named after the calling
+    /// function, `EventStore.list` (its statement name: the SQL's values are bound, never in it).
     @discardableResult
-    func query(_ query: PostgresQuery) async throws -> Rows {
+    func query(_ query: PostgresQuery, function: StaticString = #function, file: StaticString = #fileID) async throws -> Rows {
         let logger = logger
-        return try await counted {
+        return try await traced(function, file, sql: query.sql) { try await counted {
             try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in
                 try await withLiveConnection { connection in
                     lease.hold(connection)
@@ -41,7 +46,32 @@ public struct Database: Sendable {
                     }
                 }
             }
+        } }
+    }
+
+    /// `body` in a span named after the calling function, when tracing is on and a span is active
+    /// (a request's, a run's): the background loops' own statements (polls, heartbeats) start no
+    /// traces of their own.
+    private func traced<T>(_ function: StaticString, _ file: StaticString, sql: String?, _ body: () async throws -> T) async throws -> T {
+        guard HotTracing.isEnabled, InstrumentationContext.current != nil else { return try await body() }
+        let name = Self.statementName(function: function, file: file)
+        return try await HotTracing.span(name, ofKind: .client) { span in
+            span?.updateAttributes { attributes in
+                attributes["db.system.name"] = "postgresql"
+                attributes["db.query.summary"] = name
+                if let sql { attributes["db.query.text"] = sql }
+            }
+            return try await body()
         }
+    }
+
+    /// `EventStore.list` for `list(envId:page:types:)` in `HotImpl/EventStore.swift`.
+    static func statementName(function: StaticString, file: StaticString) -> String {
+        let path = file.description
+        let fileName = path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...]
+        let type = fileName.hasSuffix(".swift") ? fileName.dropLast(6) : fileName
+        let name = function.description
+        return "\(type).\(name.prefix { $0 != "(" })"
     }
 
     /// Runs `body` on a pooled connection that is open when lent.
@@ -83,16 +113,23 @@ public struct Database: Sendable {
 
     /// A list's total: the `count(*) OVER ()` carried by the page's first row, or, for a page past
     /// the end (no rows to carry it), the answer of `count`.
-    func total(windowCount: Int?, page: PageRequest, count: PostgresQuery) async throws -> Int {
+    func total(windowCount: Int?, page: PageRequest, count: PostgresQuery,
+               function: StaticString = #function, file: StaticString = #fileID) async throws -> Int {
         if let windowCount { return windowCount }
         guard page.offset > 0 else { return 0 }
-        return try await query(count).all(Int.self).first ?? 0
+        return try await query(count, function: function, file: file).all(Int.self).first ?? 0
     }
 
     /// Runs `body` in a transaction; an error `body` throws (e.g. an APIError) comes out as itself,
     /// after the rollback, rather than wrapped.
-    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        let (client, logger) = (client, logger)
+    /// Traced as `query` is, named after the calling function.
+    func transaction<Result: Sendable>(function: StaticString = #function, file: StaticString = #fileID,
+                                       _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await traced(function, file, sql: nil) { try await inTransaction(body) }
+    }
+
+    private func inTransaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = logger
         do {
             return try await counted {
                 try await DatabaseCall.run(wait: connectionWait, logger: logger) { lease in

@@ -2,6 +2,7 @@ import Foundation
 import Generated
 import HotRuntime
 import PostgresNIO
+import Tracing
 
 /// Events of an env and the streams they belong to. Publishing is one transaction: the event, its
 /// stream when new, and the live messages announcing them; the event is then routed by a worker.
@@ -28,7 +29,19 @@ public struct EventStore: Sendable {
     /// A `streamId` the env does not have yet is created, as the reference does; one of another env is
     /// a 404. Two publications naming the same new stream at once make it once (the second waits on
     /// the first's row, then finds it).
+    ///
+    /// Traced as `publish <event_type>`; the event keeps that span's trace context, which its runs
+    /// continue.
     public func publish(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?) async throws -> Event {
+        try await HotTracing.span("publish \(eventType)", ofKind: .producer) { span in
+            span?.attributes["hot.event_type"] = eventType
+            let event = try await insert(envId: envId, eventType: eventType, eventData: eventData, streamId: streamId, trace: .current)
+            span?.attributes["hot.event_id"] = event.eventId.lowercased
+            return event
+        }
+    }
+
+    private func insert(envId: UUID, eventType: String, eventData: JSONValue, streamId: UUID?, trace: TraceContext?) async throws -> Event {
         let dataText = String(decoding: try eventData.serialized(), as: UTF8.self)
         return try await database.transaction { connection in
             let logger = database.logger
@@ -51,14 +64,14 @@ public struct EventStore: Sendable {
                 // A new stream and its first event in one statement.
                 """
                 WITH s AS (INSERT INTO stream (stream_id, env_id) VALUES (\(stream), \(envId)) RETURNING stream_id)
-                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
-                SELECT \(UUID.v7()), \(envId), stream_id, \(eventType), \(dataText)::jsonb FROM s
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data, traceparent, tracestate)
+                SELECT \(UUID.v7()), \(envId), stream_id, \(eventType), \(dataText)::jsonb, \(trace?.traceparent), \(trace?.tracestate) FROM s
                 RETURNING \(unescaped: Self.columns)
                 """
             } else {
                 """
-                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data)
-                VALUES (\(UUID.v7()), \(envId), \(stream), \(eventType), \(dataText)::jsonb)
+                INSERT INTO event (event_id, env_id, stream_id, event_type, event_data, traceparent, tracestate)
+                VALUES (\(UUID.v7()), \(envId), \(stream), \(eventType), \(dataText)::jsonb, \(trace?.traceparent), \(trace?.tracestate))
                 RETURNING \(unescaped: Self.columns)
                 """
             }

@@ -19,6 +19,8 @@ public struct LeaseQueue: Sendable {
     /// A run a worker holds.
     public struct Claim: Sendable {
         public var request: RuntimeRequest
+        /// The trace the run continues (of the request or schedule that made it), when one was stored.
+        var trace: TraceContext?
         public var attempt: Int
         /// `retry` of the handler's meta: how many times a failure is retried.
         public var retries: Int
@@ -130,9 +132,9 @@ public struct LeaseQueue: Sendable {
             try await connection.query("""
                 WITH retry AS (
                     INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, schedule_id, origin_run_id, run_type, status,
-                                     event_handler_id, ns, var, meta, attempt, module)
+                                     event_handler_id, ns, var, meta, attempt, module, traceparent, tracestate)
                     SELECT \(retryId), env_id, project_id, build_id, stream_id, event_id, schedule_id, run_id, run_type, 'queued',
-                           event_handler_id, ns, var, meta, attempt + 1, module
+                           event_handler_id, ns, var, meta, attempt + 1, module, traceparent, tracestate
                     FROM run WHERE run_id = \(runId)
                     RETURNING run_id
                 )

@@ -28,6 +28,8 @@ struct RunPayloads: Sendable {
         /// A call's caller as its event stores it (`event.caller`), and the metadata of the
         /// credential it names: a service key's sealed, a session's as JSON text.
         var caller: (json: String, sealedKeyMetadata: String?, sessionMetadata: String?)?
+        /// The trace it continues, when one was stored with it.
+        var trace: TraceContext?
 
         var runId: UUID { shown.run.runId }
 
@@ -36,7 +38,7 @@ struct RunPayloads: Sendable {
         static let columns = """
             \(RunEventRow.columns), r.schedule_id, r.meta::text, r.attempt, r.module,
             e.event_type, e.event_data::text, e.event_time, s.cron, c.keys, c.sealed,
-            e.caller::text, sk.metadata_sealed, ss.metadata::text
+            e.caller::text, sk.metadata_sealed, ss.metadata::text, r.traceparent, r.tracestate
             """
         static let joins = """
             LEFT JOIN project p ON p.project_id = r.project_id
@@ -53,7 +55,8 @@ struct RunPayloads: Sendable {
             """
         typealias Row = (UUID, UUID, UUID, UUID?, String, String, Date, Date?, UUID?, UUID?, String?, UUID?, String?, Int, Date?,
                          String?, String?, Double?,
-                         UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?, String?, String?, String?)
+                         UUID?, String, Int, String?, String?, String?, Date?, String?, [String]?, [String]?, String?, String?, String?,
+                         String?, String?)
 
         init(_ row: Row) throws {
             shown = try RunEventRow((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11, row.12,
@@ -64,6 +67,7 @@ struct RunPayloads: Sendable {
             cron = row.25
             sealedContext = Array(zip(row.26 ?? [], row.27 ?? [])).map { (key: $0.0, sealed: $0.1) }
             caller = row.28.map { ($0, row.29, row.30) }
+            trace = TraceContext(traceparent: row.31, tracestate: row.32)
         }
 
         /// Whether anything can run it: its project and build (and so its function) still exist.
@@ -100,7 +104,7 @@ struct RunPayloads: Sendable {
         case .int(let count)?: Int(count)
         default: 0
         }
-        return LeaseQueue.Claim(request: request, attempt: claimed.attempt, retries: retries, module: claimed.module)
+        return LeaseQueue.Claim(request: request, trace: claimed.trace, attempt: claimed.attempt, retries: retries, module: claimed.module)
     }
 
     /// The request's `caller`: the event's, with the credential's metadata (a service key's

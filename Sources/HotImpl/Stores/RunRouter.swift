@@ -3,6 +3,8 @@ import Generated
 import HotRuntime
 import Logging
 import PostgresNIO
+import Synchronization
+import Tracing
 
 /// Where runs come from: events routed to the handlers of the deployed builds, and schedule firings.
 /// Each step is a transaction that also writes its live messages, so what subscribers see is what
@@ -53,7 +55,58 @@ public struct RunRouter: Sendable {
     /// the next ready run in the same transaction: often one it just queued, which so starts
     /// without a commit and a wake-up in between (and an idle worker's look for work is one
     /// transaction, not two). Other workers are woken only for queued runs left unclaimed.
+    ///
+    /// When tracing is on, each event published in a trace is routed in a span of that trace
+    /// (`route <event_type>`, from the transaction's start to its end), whose context its runs keep.
     func route(limit: Int = 20, claimingWith claiming: (queue: LeaseQueue, claimant: LeaseQueue.Claimant)?) async throws -> Routing {
+        guard HotTracing.isEnabled else { return try await route(limit: limit, claimingWith: claiming, spans: nil) }
+        let spans = RouteSpans(start: HotTracing.now)
+        do {
+            let routing = try await route(limit: limit, claimingWith: claiming, spans: spans)
+            spans.end(failure: nil)
+            return routing
+        } catch {
+            spans.end(failure: error)
+            throw error
+        }
+    }
+
+    /// The spans of the events one routing transaction takes, ended with it.
+    private final class RouteSpans: Sendable {
+        let start: DefaultTracerClock.Instant
+        private let spans = Mutex<[any Span]>([])
+
+        init(start: DefaultTracerClock.Instant) {
+            self.start = start
+        }
+
+        /// A span continuing the trace the event was published in; the context its runs keep.
+        func route(_ event: RoutedEvent) -> TraceContext? {
+            guard let trace = event.trace,
+                  let span = HotTracing.start("route \(event.eventType)", ofKind: .consumer, context: trace.context, at: start)
+            else { return nil }
+            span.updateAttributes { attributes in
+                attributes["hot.event_id"] = event.eventId.lowercased
+                attributes["hot.event_type"] = event.eventType
+                attributes["hot.run_count"] = event.eventType == FunctionCall.eventType ? 1 : event.handlers.count
+            }
+            spans.withLock { $0.append(span) }
+            return TraceContext(of: span.context)
+        }
+
+        func end(failure: (any Error)?) {
+            for span in spans.withLock({ $0 }) {
+                if let failure {
+                    span.recordError(failure)
+                    span.setStatus(.init(code: .error))
+                }
+                span.end()
+            }
+        }
+    }
+
+    private func route(limit: Int, claimingWith claiming: (queue: LeaseQueue, claimant: LeaseQueue.Claimant)?,
+                       spans: RouteSpans?) async throws -> Routing {
         try await database.transaction { connection in
             let logger = database.logger
             // The events are marked routed as they are taken, each with the handlers that take it
@@ -65,10 +118,11 @@ public struct RunRouter: Sendable {
                         SELECT event_id FROM event WHERE routed_at IS NULL
                         ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                     RETURNING event_id, env_id, stream_id, event_type, created_at,
-                              CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END AS fn
+                              CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END AS fn, traceparent, tracestate
                 )
                 SELECT e.event_id, e.env_id, e.stream_id, e.event_type, e.fn,
-                       h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, '')
+                       h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, ''),
+                       e.traceparent, e.tracestate
                 FROM routed e LEFT JOIN LATERAL (
                     SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta, h.module, h.position
                     FROM event_handler h
@@ -77,15 +131,20 @@ public struct RunRouter: Sendable {
                     WHERE p.env_id = e.env_id AND h.event_type = e.event_type AND e.event_type <> \(FunctionCall.eventType)
                 ) h ON true
                 ORDER BY e.created_at, e.event_id, h.project_id, h.position
-                """, logger: logger).all((UUID, UUID, UUID, String, String?, UUID?, UUID?, UUID?, String?, String?, String?, String).self)
+                """, logger: logger).all(
+                    (UUID, UUID, UUID, String, String?, UUID?, UUID?, UUID?, String?, String?, String?, String, String?, String?).self)
             var events: [RoutedEvent] = []
             for row in rows {
                 if events.last?.eventId != row.0 {
-                    events.append(RoutedEvent(eventId: row.0, envId: row.1, streamId: row.2, eventType: row.3, fn: row.4))
+                    events.append(RoutedEvent(eventId: row.0, envId: row.1, streamId: row.2, eventType: row.3, fn: row.4,
+                                              trace: TraceContext(traceparent: row.12, tracestate: row.13)))
                 }
                 if let handlerId = row.5, let buildId = row.6, let projectId = row.7, let ns = row.8, let name = row.9, let meta = row.10 {
                     events[events.count - 1].handlers.append(HandlerRow((handlerId, buildId, projectId, ns, name, meta, row.11)))
                 }
+            }
+            if let spans {
+                for index in events.indices { events[index].runTrace = spans.route(events[index]) }
             }
             // One run per handler of each event, queued in one statement; a call's run on its own.
             var queued: [UUID] = []
@@ -94,7 +153,7 @@ public struct RunRouter: Sendable {
             for event in events {
                 if event.eventType == FunctionCall.eventType {
                     let called = try await queueCallRun(eventId: event.eventId, envId: event.envId, streamId: event.streamId, fn: event.fn,
-                                                        connection: connection)
+                                                        trace: event.runTrace, connection: connection)
                     queued += called.map { [$0] } ?? []
                     runCounts.append(called == nil ? 0 : 1)
                 } else {
@@ -106,14 +165,16 @@ public struct RunRouter: Sendable {
                 try await connection.query("""
                     WITH queued AS (
                         INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status,
-                                         event_handler_id, ns, var, meta, module)
+                                         event_handler_id, ns, var, meta, module, traceparent, tracestate)
                         SELECT id, env_id, project_id, build_id, stream_id, event_id, 'event', 'queued', handler_id, ns, var,
-                               meta::jsonb, NULLIF(module, '')
+                               meta::jsonb, NULLIF(module, ''), NULLIF(traceparent, ''), NULLIF(tracestate, '')
                         FROM unnest(\(runs.map(\.id)), \(runs.map(\.event.envId)), \(runs.map(\.handler.projectId)),
                                     \(runs.map(\.handler.buildId)), \(runs.map(\.event.streamId)), \(runs.map(\.event.eventId)),
                                     \(runs.map(\.handler.handlerId)), \(runs.map(\.handler.ns)), \(runs.map(\.handler.name)),
-                                    \(runs.map(\.handler.metaJSON)), \(runs.map(\.handler.module)))
-                             AS h(id, env_id, project_id, build_id, stream_id, event_id, handler_id, ns, var, meta, module)
+                                    \(runs.map(\.handler.metaJSON)), \(runs.map(\.handler.module)),
+                                    \(runs.map { $0.event.runTrace?.traceparent ?? "" }), \(runs.map { $0.event.runTrace?.tracestate ?? "" }))
+                             AS h(id, env_id, project_id, build_id, stream_id, event_id, handler_id, ns, var, meta, module,
+                                  traceparent, tracestate)
                         RETURNING run_id, module
                     )
                     INSERT INTO run_job (run_id, embedded) SELECT run_id, module IS NOT NULL FROM queued
@@ -137,14 +198,18 @@ public struct RunRouter: Sendable {
     }
 
     /// An event being routed, with the handlers that take it.
-    private struct RoutedEvent {
+    fileprivate struct RoutedEvent {
         var eventId: UUID
         var envId: UUID
         var streamId: UUID
         var eventType: String
         /// A call's function.
         var fn: String?
+        /// The trace it was published in, when tracing was on.
+        var trace: TraceContext?
         var handlers: [HandlerRow] = []
+        /// What its runs keep: its routing span's context.
+        var runTrace: TraceContext?
     }
 
     /// The run of one handler of an event being routed.
@@ -171,12 +236,13 @@ public struct RunRouter: Sendable {
     /// several projects have it, the oldest project's wins. Returns false when none has it: the event
     /// is then handled without a run.
     func queueCall(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> Bool {
-        try await queueCallRun(eventId: eventId, envId: envId, streamId: streamId, fn: fn, connection: connection) != nil
+        try await queueCallRun(eventId: eventId, envId: envId, streamId: streamId, fn: fn, trace: .current, connection: connection) != nil
     }
 
     /// Queues the run of a `hot:call` as `queueCall` does; returns the run's id, nil when no
-    /// deployed build has the function.
-    func queueCallRun(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, connection: PostgresConnection) async throws -> UUID? {
+    /// deployed build has the function. The run keeps `trace`, when given.
+    func queueCallRun(eventId: UUID, envId: UUID, streamId: UUID, fn: String?, trace: TraceContext?,
+                      connection: PostgresConnection) async throws -> UUID? {
         let logger = database.logger
         guard let fn, let call = try? FunctionCall(fn: fn) else { return nil }
         let base = BundleModules.path(ofNamespace: call.ns)
@@ -211,9 +277,10 @@ public struct RunRouter: Sendable {
         let runId = UUID.v7()
         try await connection.query("""
             WITH queued AS (
-                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module)
+                INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, event_id, run_type, status, ns, var, meta, module,
+                                 traceparent, tracestate)
                 VALUES (\(runId), \(envId), \(projectId), \(buildId), \(streamId), \(eventId), 'call', 'queued',
-                        \(call.ns), \(call.name), \(metaJSON)::jsonb, \(module))
+                        \(call.ns), \(call.name), \(metaJSON)::jsonb, \(module), \(trace?.traceparent), \(trace?.tracestate))
                 RETURNING run_id
             )
             INSERT INTO run_job (run_id, embedded) SELECT run_id, \(module != nil) FROM queued
@@ -251,7 +318,15 @@ public struct RunRouter: Sendable {
 
     /// Queues the run of one schedule firing, unless another process already did (the firing's row
     /// is the claim). Returns the run id when this call queued it.
+    /// Traced as `schedule <fn>` (a trace of its own), which the run continues.
     public func fire(_ schedule: DeployedSchedule, at fireTime: Date) async throws -> UUID? {
+        try await HotTracing.span("schedule \(schedule.ns)/\(schedule.var)", ofKind: .producer, context: .topLevel) { span in
+            span?.attributes["hot.schedule_id"] = schedule.scheduleId.lowercased
+            return try await queue(schedule, at: fireTime, trace: .current)
+        }
+    }
+
+    private func queue(_ schedule: DeployedSchedule, at fireTime: Date, trace: TraceContext?) async throws -> UUID? {
         try await database.transaction { connection in
             let logger = database.logger
             let runId = UUID.v7()
@@ -264,9 +339,11 @@ public struct RunRouter: Sendable {
             try await connection.query("INSERT INTO stream (stream_id, env_id) VALUES (\(streamId), \(schedule.envId))", logger: logger)
             try await connection.query("""
                 WITH queued AS (
-                    INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta, module)
+                    INSERT INTO run (run_id, env_id, project_id, build_id, stream_id, schedule_id, run_type, status, ns, var, meta, module,
+                                     traceparent, tracestate)
                     VALUES (\(runId), \(schedule.envId), \(schedule.projectId), \(schedule.buildId), \(streamId), \(schedule.scheduleId),
-                            'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb, \(schedule.module))
+                            'schedule', 'queued', \(schedule.ns), \(schedule.var), \(schedule.metaJSON)::jsonb, \(schedule.module),
+                            \(trace?.traceparent), \(trace?.tracestate))
                     RETURNING run_id
                 )
                 INSERT INTO run_job (run_id, embedded) SELECT run_id, \(schedule.module != nil) FROM queued

@@ -38,9 +38,19 @@ struct ServeProcess {
     /// Starts it with `environment` added to this process's (HOT_DATABASE_URL removed), and
     /// returns once it listens.
     static func start(_ dataDirectory: URL, environment extra: [String: String], arguments: [String] = []) async throws -> ServeProcess {
+        try await start(dataDirectory, command: ["serve", "--port", "0"] + arguments, environment: extra)
+    }
+
+    /// A `hot-server worker` process instead (no listener: `baseURL` is empty), returned once it
+    /// has started.
+    static func startWorker(_ dataDirectory: URL, environment extra: [String: String], workers: Int = 2) async throws -> ServeProcess {
+        try await start(dataDirectory, command: ["worker", "--workers", "\(workers)"], environment: extra)
+    }
+
+    private static func start(_ dataDirectory: URL, command: [String], environment extra: [String: String]) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = CommandLineTests.executable
-        process.arguments = ["serve", "--port", "0"] + arguments
+        process.arguments = command
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "HOT_DATABASE_URL")
         environment["HOT_DATA_DIR"] = dataDirectory.path
@@ -60,16 +70,17 @@ struct ServeProcess {
         var lines = ChildProcess.lines(of: stderr).makeAsyncIterator()
         while let line = await lines.next() {
             file.write(Data((line + "\n").utf8))
-            if line.contains("hot-server listening"), let range = line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            let address = line.contains("hot-server listening") ? line.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) : nil
+            if address != nil || (command.first == "worker" && line.contains("worker started")) {
                 let rest = lines
                 Task.detached {
                     var rest = rest
                     while let line = await rest.next() { file.write(Data((line + "\n").utf8)) }
                 }
-                return ServeProcess(process: process, baseURL: String(line[range]), exit: exit, log: log)
+                return ServeProcess(process: process, baseURL: address.map { String(line[$0]) } ?? "", exit: exit, log: log)
             }
         }
-        throw TestFailure("hot-server serve exited before listening")
+        throw TestFailure("hot-server \(command[0]) exited before it started")
     }
 
     /// A tenant of the data directory's default env on this process, with a key made by the CLI.
