@@ -53,22 +53,9 @@ public struct LeaseQueue: Sendable {
     /// event, schedule and sealed context, a second publishes `run:start` from what it returned.
     func claimNext(for claimant: Claimant, connection: PostgresConnection) async throws -> RunPayloads.ClaimedRun? {
         let logger = database.logger
-        let rows = try await connection.query("""
-            WITH j AS (
-                UPDATE run_job SET locked_until = now() + make_interval(secs => \(Self.seconds(claimant.lease))), locked_by = \(claimant.worker)
-                WHERE run_id = (
-                    SELECT run_id FROM run_job
-                    WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
-                      AND (embedded OR NOT \(claimant.embeddedOnly))
-                    ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING run_id
-            ), r AS (
-                UPDATE run r SET status = 'running', start_time = now(), stop_time = NULL, result = NULL
-                FROM j WHERE r.run_id = j.run_id
-                RETURNING r.*
-            )
-            SELECT \(unescaped: RunPayloads.ClaimedRun.columns) FROM r \(unescaped: RunPayloads.ClaimedRun.joins)
-            """, logger: logger).all(RunPayloads.ClaimedRun.Row.self)
+        // Prepared once a connection: planning this statement costs ten times running it (bench/RESULTS.md).
+        var rows: [RunPayloads.ClaimedRun.Row] = []
+        for try await row in try await connection.execute(ClaimStatement(claimant: claimant), logger: logger) { rows.append(row) }
         guard let run = try rows.first.map(RunPayloads.ClaimedRun.init) else { return nil }
         guard run.isRunnable else {
             // Its project or build is gone: nothing can run it.
@@ -179,5 +166,41 @@ public struct LeaseQueue: Sendable {
     /// A duration as the fractional seconds `make_interval` takes.
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The claim (`LeaseQueue.claimNext`) as a named prepared statement: PostgreSQL parses and plans it
+/// once a connection instead of at every execution.
+struct ClaimStatement: PostgresPreparedStatement {
+    typealias Row = RunPayloads.ClaimedRun.Row
+    static let name = "hot_claim_next_run"
+    static let sql = """
+        WITH j AS (
+            UPDATE run_job SET locked_until = now() + make_interval(secs => $1), locked_by = $2
+            WHERE run_id = (
+                SELECT run_id FROM run_job
+                WHERE available_at <= now() AND (locked_until IS NULL OR locked_until < now())
+                  AND (embedded OR NOT $3)
+                ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING run_id
+        ), r AS (
+            UPDATE run r SET status = 'running', start_time = now(), stop_time = NULL, result = NULL
+            FROM j WHERE r.run_id = j.run_id
+            RETURNING r.*
+        )
+        SELECT \(RunPayloads.ClaimedRun.columns) FROM r \(RunPayloads.ClaimedRun.joins)
+        """
+    let claimant: LeaseQueue.Claimant
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(LeaseQueue.seconds(claimant.lease))
+        bindings.append(claimant.worker)
+        bindings.append(claimant.embeddedOnly)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }
