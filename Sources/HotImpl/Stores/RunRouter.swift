@@ -111,28 +111,9 @@ public struct RunRouter: Sendable {
             let logger = database.logger
             // The events are marked routed as they are taken, each with the handlers that take it
             // (none for a call, whose function comes along: it was checked when the event was published).
-            let rows = try await connection.query("""
-                WITH routed AS (
-                    UPDATE event SET routed_at = now()
-                    WHERE event_id IN (
-                        SELECT event_id FROM event WHERE routed_at IS NULL
-                        ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                    RETURNING event_id, env_id, stream_id, event_type, created_at,
-                              CASE WHEN event_type = \(FunctionCall.eventType) THEN event_data->>'fn' END AS fn, traceparent, tracestate
-                )
-                SELECT e.event_id, e.env_id, e.stream_id, e.event_type, e.fn,
-                       h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, ''),
-                       e.traceparent, e.tracestate
-                FROM routed e LEFT JOIN LATERAL (
-                    SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta, h.module, h.position
-                    FROM event_handler h
-                    JOIN build b ON b.build_id = h.build_id AND b.deployed
-                    JOIN project p ON p.project_id = h.project_id AND p.active
-                    WHERE p.env_id = e.env_id AND h.event_type = e.event_type AND e.event_type <> \(FunctionCall.eventType)
-                ) h ON true
-                ORDER BY e.created_at, e.event_id, h.project_id, h.position
-                """, logger: logger).all(
-                    (UUID, UUID, UUID, String, String?, UUID?, UUID?, UUID?, String?, String?, String?, String, String?, String?).self)
+            // Prepared once a connection: planning this statement costs five times running it (bench/RESULTS.md).
+            var rows: [RoutingStatement.Row] = []
+            for try await row in try await connection.execute(RoutingStatement(limit: limit), logger: logger) { rows.append(row) }
             var events: [RoutedEvent] = []
             for row in rows {
                 if events.last?.eventId != row.0 {
@@ -353,5 +334,45 @@ public struct RunRouter: Sendable {
             try await Notifications.wakeWorkers(on: connection, logger: logger)
             return runId
         }
+    }
+}
+
+/// The routing poll (`RunRouter`) as a named prepared statement: parsed and planned once a
+/// connection instead of at every pass.
+struct RoutingStatement: PostgresPreparedStatement {
+    typealias Row = (UUID, UUID, UUID, String, String?, UUID?, UUID?, UUID?, String?, String?, String?, String, String?, String?)
+    static let name = "hot_route_events"
+    static let sql = """
+        WITH routed AS (
+            UPDATE event SET routed_at = now()
+            WHERE event_id IN (
+                SELECT event_id FROM event WHERE routed_at IS NULL
+                ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING event_id, env_id, stream_id, event_type, created_at,
+                      CASE WHEN event_type = $2 THEN event_data->>'fn' END AS fn, traceparent, tracestate
+        )
+        SELECT e.event_id, e.env_id, e.stream_id, e.event_type, e.fn,
+               h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta::text, coalesce(h.module, ''),
+               e.traceparent, e.tracestate
+        FROM routed e LEFT JOIN LATERAL (
+            SELECT h.event_handler_id, h.build_id, h.project_id, h.ns, h.var, h.meta, h.module, h.position
+            FROM event_handler h
+            JOIN build b ON b.build_id = h.build_id AND b.deployed
+            JOIN project p ON p.project_id = h.project_id AND p.active
+            WHERE p.env_id = e.env_id AND h.event_type = e.event_type AND e.event_type <> $2
+        ) h ON true
+        ORDER BY e.created_at, e.event_id, h.project_id, h.position
+        """
+    let limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(limit)
+        bindings.append(FunctionCall.eventType)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }
