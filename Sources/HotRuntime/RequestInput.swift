@@ -33,15 +33,19 @@ public enum RequestInput {
     }
 
     public static func pathInt(_ context: HotRequestContext, _ name: String, minimum: Int64? = nil, maximum: Int64? = nil) throws -> Int {
-        let text = try pathString(context, name)
+        try integer(try pathString(context, name), "path parameter '\(name)'", minimum: minimum, maximum: maximum)
+    }
+
+    /// Whole-number text within its bounds, or a 400 naming the input (`what`).
+    static func integer(_ text: String, _ what: String, minimum: Int64?, maximum: Int64?) throws -> Int {
         guard let value = Int64(text), let int = Int(exactly: value) else {
-            throw APIError.badRequest("Invalid path parameter '\(name)': must be an integer")
+            throw APIError.badRequest("Invalid \(what): must be an integer")
         }
         if let minimum, value < minimum {
-            throw APIError.badRequest("Invalid path parameter '\(name)': must be at least \(minimum)")
+            throw APIError.badRequest("Invalid \(what): must be at least \(minimum)")
         }
         if let maximum, value > maximum {
-            throw APIError.badRequest("Invalid path parameter '\(name)': must be at most \(maximum)")
+            throw APIError.badRequest("Invalid \(what): must be at most \(maximum)")
         }
         return int
     }
@@ -76,16 +80,7 @@ public enum RequestInput {
 
     public static func queryInt(_ request: Request, _ name: String, minimum: Int64? = nil, maximum: Int64? = nil) throws -> Int? {
         guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return nil }
-        guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), let int = Int(exactly: value) else {
-            throw APIError.badRequest("Invalid query parameter '\(name)': must be an integer")
-        }
-        if let minimum, value < minimum {
-            throw APIError.badRequest("Invalid query parameter '\(name)': must be at least \(minimum)")
-        }
-        if let maximum, value > maximum {
-            throw APIError.badRequest("Invalid query parameter '\(name)': must be at most \(maximum)")
-        }
-        return int
+        return try integer(text.trimmingCharacters(in: .whitespaces), "query parameter '\(name)'", minimum: minimum, maximum: maximum)
     }
 
     public static func queryUUID(_ request: Request, _ name: String) throws -> UUID? {

@@ -15,11 +15,11 @@ extension HotService {
     }
 
     public func getFile(_ input: GetFile.Input, context: HotRequestContext) async throws -> GetFile.Output {
-        .ok(try await visibleFile(input.fileId, context: context).record)
+        .ok(try await visibleFile(input.fileId, try fileCredential(context)).record)
     }
 
     public func downloadFile(_ input: DownloadFile.Input, context: HotRequestContext) async throws -> DownloadFile.Output {
-        let file = try await visibleFile(input.fileId, context: context)
+        let file = try await visibleFile(input.fileId, try fileCredential(context))
         guard file.record.storageBackend == storage.backend else {
             throw APIError.notFound("File content not found in the configured \(storage.backend) storage")
         }
@@ -35,8 +35,8 @@ extension HotService {
     }
 
     public func deleteFile(_ input: DeleteFile.Input, context: HotRequestContext) async throws -> DeleteFile.Output {
-        let file = try await visibleFile(input.fileId, context: context)
         let credential = try fileCredential(context)
+        let file = try await visibleFile(input.fileId, credential)
         try requireFileAction("delete", on: file.record.path, credential)
         guard let path = try await files.delete(envId: credential.envId, fileId: input.fileId) else {
             throw APIError.notFound("File not found")
@@ -181,8 +181,7 @@ extension HotService {
     }
 
     /// A file of the credential's env whose path it may read; any other is a 404, as if absent.
-    func visibleFile(_ fileId: UUID, context: HotRequestContext) async throws -> FileStore.Stored {
-        let credential = try fileCredential(context)
+    func visibleFile(_ fileId: UUID, _ credential: Credential) async throws -> FileStore.Stored {
         guard let file = try await files.find(envId: credential.envId, fileId: fileId),
               PermissionSet(credential.permissions).allows("read", on: "file:" + file.record.path)
         else {
