@@ -68,9 +68,17 @@ public struct FileStore: Sendable {
     /// Bytes the org keeps: its files and its build archives (what the plan's storage limits).
     func storageUsed(orgId: UUID) async throws -> Int64 {
         try await database.query("""
-            SELECT (SELECT coalesce(sum(f.size), 0) FROM file f JOIN env e ON e.env_id = f.env_id WHERE e.org_id = \(orgId))::bigint
-                 + (SELECT coalesce(sum(b.size), 0) FROM build b JOIN env e ON e.env_id = b.env_id WHERE e.org_id = \(orgId))::bigint
+            SELECT \(unescaped: Self.storedBytes(org: "o.org_id")) FROM org o WHERE o.org_id = \(orgId)
             """).all(Int64.self).first ?? 0
+    }
+
+    /// SQL for the bytes the org whose id is the column `org` keeps (files and build archives):
+    /// the quota check and org usage count the same thing.
+    static func storedBytes(org: String) -> String {
+        """
+        (SELECT coalesce(sum(f.size), 0) FROM file f JOIN env e ON e.env_id = f.env_id WHERE e.org_id = \(org))::bigint
+        + (SELECT coalesce(sum(b.size), 0) FROM build b JOIN env e ON e.env_id = b.env_id WHERE e.org_id = \(org))::bigint
+        """
     }
 
     /// What a new file's bytes are, once stored.

@@ -26,10 +26,7 @@ public struct UsageStore: Sendable {
             SELECT o.plan,
                    (SELECT count(*) FROM run r JOIN env e ON e.env_id = r.env_id
                     WHERE e.org_id = o.org_id AND r.start_time >= \(start) AND r.start_time < \(end)),
-                   (SELECT coalesce(sum(b.size), 0)::bigint FROM build b JOIN env e ON e.env_id = b.env_id
-                    WHERE e.org_id = o.org_id)
-                   + (SELECT coalesce(sum(f.size), 0)::bigint FROM file f JOIN env e ON e.env_id = f.env_id
-                    WHERE e.org_id = o.org_id),
+                   \(unescaped: FileStore.storedBytes(org: "o.org_id")),
                    (SELECT count(*) FROM schedule s JOIN build b ON b.build_id = s.build_id AND b.deployed
                     JOIN project p ON p.project_id = s.project_id AND p.active JOIN env e ON e.env_id = p.env_id
                     WHERE e.org_id = o.org_id)
